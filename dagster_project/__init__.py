@@ -1,0 +1,1 @@
+"""The credit warehouse: Dagster code location, ingestion, gates and reports."""

@@ -1,0 +1,57 @@
+{# Columns every dataset shares (common rows of seeds/dataset_columns.csv). #}
+{% macro common_raw_columns() -%}
+    {{ return(['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
+               'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no',
+               'source_unit', 'source_unit_uscc', 'remarks', 'status']) }}
+{%- endmacro %}
+
+{% macro lineage_columns() -%}
+    {{ return(['department', 'drop_date', 'file_path', 'file_hash', 'sheet_name', 'source_row', 'load_id', 'loaded_at']) }}
+{%- endmacro %}
+
+{# The staging select shared by every dataset: lineage, a stable submission id, the exact-duplicate
+   fingerprint, completeness counts, and the common party fields cleaned. #}
+{% macro stg_common_select(dataset, dataset_columns, standard_columns) -%}
+    {%- set all_columns = common_raw_columns() + dataset_columns -%}
+        md5(file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as varchar)) as submission_id,
+        '{{ dataset }}' as dataset,
+        department,
+        drop_date,
+        file_path,
+        file_hash,
+        sheet_name,
+        source_row,
+        load_id,
+        loaded_at,
+        -- same decoded, trimmed value in every field => same fingerprint, whatever the file's encoding
+        md5(concat_ws(chr(31),
+            {%- for c in all_columns %}
+            coalesce(trim({{ c }}), chr(0)){{ "," if not loop.last }}
+            {%- endfor %}
+        )) as row_fingerprint,
+        (
+            {%- for c in standard_columns %}
+            (case when nullif(trim({{ c }}), '') is not null then 1 else 0 end){{ " +" if not loop.last }}
+            {%- endfor %}
+        ) as filled_items,
+        {{ standard_columns | length }} as standard_items,
+        {{ clean_text('party_name') }} as party_name,
+        {{ normalize_name('party_name') }} as party_name_norm,
+        {{ clean_text('party_type') }} as party_type,
+        {{ clean_code('uscc') }} as uscc,
+        {{ clean_code('biz_reg_no') }} as biz_reg_no,
+        {{ clean_code('org_code') }} as org_code,
+        {{ clean_code('tax_reg_no') }} as tax_reg_no,
+        {{ clean_code('inst_cert_no') }} as inst_cert_no,
+        {{ clean_code('social_org_no') }} as social_org_no,
+        {{ clean_text('legal_rep') }} as legal_rep,
+        {{ clean_text('legal_rep_id_type') }} as legal_rep_id_type,
+        {{ clean_code('legal_rep_id_no') }} as legal_rep_id_no,
+        {{ clean_text('id_type') }} as id_type,
+        {{ clean_code('id_no') }} as id_no,
+        {{ clean_text('source_unit') }} as source_unit,
+        {{ clean_code('source_unit_uscc') }} as source_unit_uscc,
+        {{ clean_text('remarks') }} as remarks,
+        {{ clean_text('status') }} as status,
+        extra_columns
+{%- endmacro %}

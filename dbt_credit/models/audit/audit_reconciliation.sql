@@ -1,0 +1,46 @@
+{{ config(schema='audit', alias='reconciliation', materialized='table') }}
+-- Per file × sheet read: what the ledger says was read, loaded and rejected, and what reached the clean
+-- layer. The gates require rows_read = rows_loaded + rows_rejected and raw_rows = clean_rows + rejected_rows.
+with ledger as (
+
+    select load_id, file_path, file_hash, sheet_name, rows_read, rows_loaded, rows_rejected
+    from {{ source('raw', 'ingest_ledger') }}
+    where status = 'loaded'
+
+),
+
+clean as (
+
+    select file_hash, coalesce(sheet_name, '') as sheet_key, count(*) as clean_rows
+    from {{ ref('int_submissions') }}
+    group by 1, 2
+
+),
+
+rejected as (
+
+    select file_hash, coalesce(sheet_name, '') as sheet_key, count(*) as rejected_rows
+    from {{ source('raw', 'rejected_rows') }}
+    group by 1, 2
+
+),
+
+final as (
+
+    select
+        l.load_id,
+        l.file_path,
+        l.sheet_name,
+        l.rows_read,
+        l.rows_loaded,
+        l.rows_rejected,
+        l.rows_read as raw_rows,
+        coalesce(c.clean_rows, 0) as clean_rows,
+        coalesce(r.rejected_rows, 0) as rejected_rows
+    from ledger as l
+    left join clean as c on c.file_hash = l.file_hash and c.sheet_key = coalesce(l.sheet_name, '')
+    left join rejected as r on r.file_hash = l.file_hash and r.sheet_key = coalesce(l.sheet_name, '')
+
+)
+
+select * from final

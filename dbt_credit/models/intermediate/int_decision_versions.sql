@@ -1,0 +1,34 @@
+-- Every distinct submission of a decision, oldest first. Exact resubmissions are not versions; a later
+-- submission of the same decision (same dataset, decision number and party) is a correction, and the
+-- latest drop wins. The history stays here for anyone asking what was sent when.
+with submissions as (
+
+    select * from {{ ref('int_submissions') }}
+    where not is_exact_resubmission
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by decision_key order by drop_date, loaded_at, file_path, source_row
+        ) as version_number,
+        count(*) over (partition by decision_key) as version_count,
+        min(drop_date) over (partition by decision_key) as first_drop_date
+    from submissions
+
+),
+
+final as (
+
+    select
+        *,
+        version_number = version_count as is_latest_version,
+        version_number = 1 as is_first_submission
+    from versions
+
+)
+
+select * from final

@@ -1,0 +1,216 @@
+-- One row per decision (the latest version), tied to its entity, with its disclosure window and status as
+-- of var('as_of'). Disclosure rules are data: seeds disclosure_windows (regimes by effective dates),
+-- disclosure_special_domains, severity_by_penalty_category, departments (is_market_regulation).
+{%- set as_of = "date '" ~ var('as_of') ~ "'" %}
+
+with versions as (
+
+    select * from {{ ref('int_decision_versions') }}
+
+),
+
+latest as (
+
+    select * from versions where is_latest_version
+
+),
+
+entities as (
+
+    select * from {{ ref('int_entity_resolution') }}
+
+),
+
+violations as (
+
+    select submission_id, count(*) as error_count
+    from {{ ref('int_rule_violations') }}
+    where severity = 'error'
+    group by 1
+
+),
+
+timeliness as (
+
+    select * from {{ ref('int_submission_timeliness') }}
+
+),
+
+first_versions as (
+
+    select decision_key, submission_id as first_submission_id
+    from versions where is_first_submission
+
+),
+
+windows as (
+
+    select * from {{ ref('disclosure_windows') }}
+
+),
+
+special_domains as (
+
+    select * from {{ ref('disclosure_special_domains') }}
+
+),
+
+severity_map as (
+
+    select * from {{ ref('severity_by_penalty_category') }}
+
+),
+
+departments as (
+
+    select * from {{ ref('departments') }}
+
+),
+
+severity_rank as (
+
+    select * from (values ('轻微', 1), ('一般', 2), ('严重', 3)) as t(severity, severity_rank)
+
+),
+
+-- severity: as sent where valid; else the most severe mapped penalty category; else 一般
+mapped_severity as (
+
+    select l.submission_id, max(r.severity_rank) as mapped_rank
+    from latest as l, unnest(l.penalty_categories) as c(category)
+    inner join severity_map as m on m.penalty_category = c.category
+    inner join severity_rank as r on r.severity = m.severity
+    group by 1
+
+),
+
+classified as (
+
+    select
+        l.*,
+        coalesce(
+            case when l.severity in ('轻微', '一般', '严重') then l.severity end,
+            (select r.severity from severity_rank as r where r.severity_rank = ms.mapped_rank),
+            '一般'
+        ) as effective_severity,
+        case when exists (
+            select 1 from special_domains as d
+            where contains(coalesce(l.violation_type, '') || ' ' || coalesce(l.penalty_basis, ''), d.keyword)
+        ) then 'special' else 'general' end as disclosure_domain,
+        coalesce(d.is_market_regulation, false) as is_market_regulation,
+        len(l.penalty_categories) > 0 and list_filter(l.penalty_categories, lambda c: c <> '警告') = [] as is_warning_only
+    from latest as l
+    left join mapped_severity as ms on ms.submission_id = l.submission_id
+    left join departments as d on d.department = l.department
+
+),
+
+windowed as (
+
+    -- the longest applicable window wins (several penalty types, or several matching rows)
+    select
+        c.submission_id,
+        max(w.max_months) as max_months,
+        max(w.min_months) as min_months,
+        bool_or(w.is_published) as window_is_published,
+        max(w.regime) as disclosure_regime
+    from classified as c
+    inner join windows as w
+        on c.decision_date between cast(w.effective_from as date) and cast(w.effective_to as date)
+       and w.severity in ('any', c.effective_severity)
+       and w.domain in ('any', c.disclosure_domain)
+    where c.dataset = 'penalty'
+    group by 1
+
+),
+
+final as (
+
+    select
+        c.decision_key as record_id,
+        c.submission_id,
+        f.first_submission_id,
+        e.entity_id,
+        e.resolution_method,
+        c.dataset,
+        c.department,
+        c.party_name,
+        c.party_name_norm,
+        c.party_type,
+        coalesce(e.resolved_uscc, case when c.uscc_is_valid then c.uscc end) as uscc,
+        c.org_code,
+        c.biz_reg_no,
+        c.decision_no,
+        c.decision_date,
+        c.drop_date,
+        c.first_drop_date,
+        c.version_count,
+        c.authority,
+        c.authority_uscc,
+        c.status,
+        c.violation_type,
+        c.violation_facts,
+        c.penalty_basis,
+        c.penalty_category,
+        c.penalty_categories,
+        c.penalty_content,
+        c.fine_amount_wan,
+        c.confiscated_amount_wan,
+        c.license_doc_name,
+        c.license_category,
+        c.license_content,
+        c.license_no,
+        c.valid_from,
+        c.valid_to,
+        c.disclosure_deadline as supplied_disclosure_deadline,
+        c.effective_severity,
+        c.disclosure_domain,
+        w.disclosure_regime,
+        coalesce(v.error_count, 0) as error_count,
+        t.is_late,
+        case when c.dataset = 'penalty' and c.decision_date is not null and w.max_months is not null
+             then cast(c.decision_date + to_months(w.max_months) - interval 1 day as date) end as disclosure_until,
+        greatest(c.decision_date, c.first_drop_date) as disclosure_from,
+        c.is_natural_person,
+        c.is_warning_only,
+        c.is_market_regulation,
+        w.window_is_published
+    from classified as c
+    left join entities as e on e.submission_id = c.submission_id
+    left join violations as v on v.submission_id = c.submission_id
+    left join timeliness as t on t.submission_id = c.submission_id
+    left join first_versions as f on f.decision_key = c.decision_key
+    left join windowed as w on w.submission_id = c.submission_id
+
+),
+
+with_status as (
+
+    select
+        *,
+        case
+            when status = '撤销' then 'revoked'
+            when is_natural_person then 'not_public'
+            when dataset = 'penalty' and is_market_regulation and is_warning_only then 'not_public'
+            when dataset = 'penalty' and window_is_published = false then 'not_public'
+            when dataset = 'penalty' and disclosure_until < {{ as_of }} then 'expired'
+            when error_count > 0 then 'held'
+            when dataset = 'penalty' and disclosure_until is null then 'held'
+            else 'public'
+        end as disclosure_status,
+        case
+            when status = '撤销' then '决定已撤销'
+            when is_natural_person then '涉及自然人的信用信息原则上不公示'
+            when dataset = 'penalty' and is_market_regulation and is_warning_only then '市场监管部门仅警告的处罚决定不公示'
+            when dataset = 'penalty' and window_is_published = false then '轻微失信信息原则上不公示'
+            when dataset = 'penalty' and disclosure_until < {{ as_of }} then '公示期已届满'
+            when error_count > 0 then '数据不合规，待报送单位更正后公示'
+            when dataset = 'penalty' and disclosure_until is null then '无法确定公示期（决定日期缺失或无法识别）'
+        end as disclosure_reason_zh,
+        supplied_disclosure_deadline is not null and disclosure_until is not null
+            and supplied_disclosure_deadline <> disclosure_until as supplied_deadline_disagrees
+    from final
+
+)
+
+select * from with_status

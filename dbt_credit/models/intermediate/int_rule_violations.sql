@@ -1,0 +1,165 @@
+-- One row per submission × broken rule. Which fields are required and which take a code list is data
+-- (seeds dataset_columns, code_lists); the identifier, date and amount rules are the named checks below,
+-- each a row in seeds/rules.csv that carries its message and severity.
+{%- set text_of = {
+    'decision_date': 'decision_date_text', 'valid_until': 'valid_until_text',
+    'disclosure_deadline': 'disclosure_deadline_text', 'valid_from': 'valid_from_text',
+    'valid_to': 'valid_to_text', 'fine_amount': 'fine_amount_text',
+    'confiscated_amount': 'confiscated_amount_text'} -%}
+{%- set checkable_columns = ['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'id_type', 'id_no',
+    'source_unit', 'source_unit_uscc', 'status', 'decision_no', 'violation_type', 'violation_facts',
+    'penalty_basis', 'penalty_category', 'penalty_content', 'fine_amount', 'confiscated_amount', 'decision_date',
+    'valid_until', 'disclosure_deadline', 'authority', 'authority_uscc', 'severity', 'license_doc_name',
+    'license_category', 'license_content', 'valid_from', 'valid_to'] -%}
+{#- rule_id, column, condition that means "broken" -#}
+{%- set named_checks = [
+    ('USCC_REQUIRED', 'uscc', "is_organisation and uscc is null"),
+    ('USCC_INVALID', 'uscc', "uscc is not null and not uscc_is_valid"),
+    ('ORG_CODE_INVALID', 'org_code', "org_code is not null and not org_code_is_valid and not coalesce(" ~ uscc_is_valid('org_code') ~ ", false)"),
+    ('ID_REQUIRED', 'id_no', "is_natural_person and (id_type is null or id_no is null)"),
+    ('ID_NO_INVALID', 'id_no', "id_no is not null and coalesce(id_type, '身份证') = '身份证' and not id_no_is_valid"),
+    ('AUTHORITY_USCC_INVALID', 'authority_uscc', "authority_uscc is not null and not authority_uscc_is_valid"),
+    ('SOURCE_UNIT_USCC_INVALID', 'source_unit_uscc', "source_unit_uscc is not null and not source_unit_uscc_is_valid"),
+    ('DATE_UNPARSEABLE', 'decision_date', "decision_date_text is not null and decision_date is null"),
+    ('DATE_UNPARSEABLE', 'valid_until', "valid_until_text is not null and valid_until is null and valid_until_text not in ('长期', '永久')"),
+    ('DATE_UNPARSEABLE', 'disclosure_deadline', "disclosure_deadline_text is not null and disclosure_deadline is null"),
+    ('DATE_UNPARSEABLE', 'valid_from', "valid_from_text is not null and valid_from is null"),
+    ('DATE_UNPARSEABLE', 'valid_to', "valid_to_text is not null and valid_to is null and valid_to_text not in ('长期', '永久')"),
+    ('DECISION_AFTER_DROP', 'decision_date', "decision_date > drop_date"),
+    ('VALIDITY_ORDER', 'valid_to', "valid_to < valid_from"),
+    ('AMOUNT_UNPARSEABLE', 'fine_amount', "fine_amount_text is not null and fine_amount_wan is null"),
+    ('AMOUNT_UNPARSEABLE', 'confiscated_amount', "confiscated_amount_text is not null and confiscated_amount_wan is null"),
+    ('AMOUNT_NEGATIVE', 'fine_amount', "fine_amount_wan < 0"),
+    ('AMOUNT_NEGATIVE', 'confiscated_amount', "confiscated_amount_wan < 0"),
+    ('AMOUNT_LOOKS_LIKE_YUAN', 'fine_amount', "fine_amount_wan >= " ~ var('yuan_suspect_threshold_wan') ~ " or fine_amount_text like '%元' and fine_amount_text not like '%万元'"),
+] %}
+
+with submissions as (
+
+    select * from {{ ref('int_submissions') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('rules') }}
+
+),
+
+column_labels as (
+
+    select dataset, column_name, label_zh, required from {{ ref('dataset_columns') }}
+
+),
+
+code_lists as (
+
+    select * from {{ ref('code_lists') }}
+
+),
+
+-- a long view of the fields the generic rules look at: (submission, column, value as sent)
+field_values as (
+
+    select
+        s.submission_id,
+        s.dataset,
+        c.column_name,
+        case c.column_name
+            {%- for col in checkable_columns %}
+            when '{{ col }}' then cast(s.{{ text_of.get(col, col) }} as varchar)
+            {%- endfor %}
+        end as field_value
+    from submissions as s
+    inner join column_labels as c
+        on c.dataset in ('common', s.dataset)
+    where c.column_name in ({% for col in checkable_columns %}'{{ col }}'{{ ", " if not loop.last }}{% endfor %})
+
+),
+
+required_violations as (
+
+    select f.submission_id, 'REQUIRED' as rule_id, f.column_name, cast(null as varchar) as offending_value
+    from field_values as f
+    inner join column_labels as c
+        on c.column_name = f.column_name and c.dataset in ('common', f.dataset)
+    where c.required and f.field_value is null
+
+),
+
+-- multi-valued fields (处罚类别) are checked item by item
+code_list_values as (
+
+    select f.submission_id, f.dataset, f.column_name, f.field_value,
+        unnest(case when f.column_name = 'penalty_category'
+                    then list_filter(list_transform(string_split_regex(f.field_value, '[;；、,，]'), lambda x: trim(x)), lambda x: x <> '')
+                    else [f.field_value] end) as item
+    from field_values as f
+    where f.field_value is not null
+      and f.column_name in (select distinct column_name from code_lists)
+
+),
+
+code_list_violations as (
+
+    select v.submission_id, 'CODE_LIST' as rule_id, v.column_name, v.item as offending_value
+    from code_list_values as v
+    where not exists (
+        select 1 from code_lists as l
+        where l.column_name = v.column_name
+          and l.dataset in ('all', v.dataset)
+          and (v.item = l.code or (l.allow_prefix and starts_with(v.item, l.code)))
+    )
+      -- a list column that belongs to the other dataset is never judged
+      and exists (select 1 from code_lists as l where l.column_name = v.column_name and l.dataset in ('all', v.dataset))
+
+),
+
+named_violations as (
+
+    {%- for rule_id, col, condition in named_checks %}
+    select submission_id, '{{ rule_id }}' as rule_id, '{{ col }}' as column_name,
+        cast({{ text_of.get(col, col) }} as varchar) as offending_value
+    from submissions
+    where coalesce({{ condition }}, false)
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
+
+),
+
+all_violations as (
+
+    select distinct * from required_violations
+    union
+    select * from code_list_violations
+    union
+    select * from named_violations
+
+),
+
+final as (
+
+    select
+        md5(v.submission_id || '|' || v.rule_id || '|' || v.column_name || '|' || coalesce(v.offending_value, '')) as violation_id,
+        v.submission_id,
+        s.dataset,
+        s.department,
+        s.drop_date,
+        v.rule_id,
+        r.severity,
+        v.column_name,
+        coalesce(c.label_zh, v.column_name) as column_label_zh,
+        case
+            when v.rule_id = 'REQUIRED' then '必填项「' || coalesce(c.label_zh, v.column_name) || '」为空'
+            when v.rule_id = 'CODE_LIST' then '「' || coalesce(c.label_zh, v.column_name) || '」的取值不在规定的代码表内'
+            else r.message_zh
+        end as rule_message_zh,
+        v.offending_value
+    from all_violations as v
+    inner join submissions as s on s.submission_id = v.submission_id
+    inner join rules as r on r.rule_id = v.rule_id
+    left join column_labels as c on c.column_name = v.column_name and c.dataset in ('common', s.dataset)
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+-- Lateness: a decision must be online within 7 working days (official calendar with 调休). Judged on the
+-- first submission of each decision only; a later correction is not late again.
+with versions as (
+
+    select submission_id, decision_key, decision_date, drop_date, is_first_submission
+    from {{ ref('int_decision_versions') }}
+
+),
+
+calendar as (
+
+    select * from {{ ref('stg_calendar__workdays') }}
+
+),
+
+calendar_bounds as (
+
+    select min(calendar_date) as first_day from calendar
+
+),
+
+final as (
+
+    select
+        v.submission_id,
+        v.decision_date is not null as is_decision_date_readable,
+        dd.workday_seq - dc.workday_seq as workdays_to_drop,
+        v.is_first_submission
+        and v.decision_date is not null
+        and v.decision_date <= v.drop_date
+        and (
+            v.decision_date < (select first_day from calendar_bounds)   -- older than the calendar: certainly late
+            or dd.workday_seq - dc.workday_seq > 7
+        ) as is_late
+    from versions as v
+    left join calendar as dc on dc.calendar_date = v.decision_date
+    left join calendar as dd on dd.calendar_date = v.drop_date
+
+)
+
+select * from final

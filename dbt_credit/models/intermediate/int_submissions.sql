@@ -1,0 +1,69 @@
+-- Every row received (a "submission"), both datasets in one shape, with identifier checks and the
+-- exact-resubmission flag. Downstream models never read staging directly.
+with penalty as (
+
+    select * from {{ ref('stg_raw__penalty') }}
+
+),
+
+license as (
+
+    select * from {{ ref('stg_raw__license') }}
+
+),
+
+unioned as (
+
+    select * from penalty
+    union all by name
+    select * from license
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ uscc_is_valid('uscc') }} as uscc_is_valid,
+        {{ org_code_is_valid('org_code') }} as org_code_is_valid,
+        {{ ric_is_valid('id_no') }} as id_no_is_valid,
+        {{ uscc_is_valid('authority_uscc') }} as authority_uscc_is_valid,
+        {{ uscc_is_valid('source_unit_uscc') }} as source_unit_uscc_is_valid,
+        party_type in ('法人及非法人组织', '个体工商户') as is_organisation,
+        party_type = '自然人' as is_natural_person,
+        list_filter(
+            list_transform(string_split_regex(coalesce(penalty_category, ''), '[;；、,，]'), lambda x: trim(x)),
+            lambda x: x <> ''
+        ) as penalty_categories
+    from unioned
+
+),
+
+resubmissions as (
+
+    select
+        *,
+        -- an exact copy of a row this department already sent in an earlier drop is not a new record
+        min(drop_date) over (partition by department, dataset, row_fingerprint) < drop_date as is_exact_resubmission
+    from checked
+
+),
+
+final as (
+
+    select
+        *,
+        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key,
+        -- the decision a submission speaks of: same dataset, decision number and party
+        md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' ||
+            coalesce(
+                case when uscc_is_valid then uscc end,
+                case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end,
+                party_name_norm,
+                '')
+        ) as decision_key
+    from resubmissions
+
+)
+
+select * from final

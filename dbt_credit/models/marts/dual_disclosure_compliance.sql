@@ -1,0 +1,140 @@
+-- 双公示 reporting quality per department × month (of the drop date) × dataset, as defined in
+-- docs (domain brief §5). A department expected to report a dataset (seed department_datasets) that sent
+-- nothing in a month appears with records = 0 and is_missing_report = true (漏报).
+{%- set as_of = "date '" ~ var('as_of') ~ "'" %}
+
+with versions as (
+
+    select * from {{ ref('int_decision_versions') }}
+    where drop_date <= {{ as_of }}
+
+),
+
+violations as (
+
+    select distinct submission_id
+    from {{ ref('int_rule_violations') }}
+    where severity = 'error'
+
+),
+
+timeliness as (
+
+    select * from {{ ref('int_submission_timeliness') }}
+
+),
+
+-- one USCC used with two or more different non-empty normalised names
+conflicting_usccs as (
+
+    select uscc
+    from {{ ref('int_submissions') }}
+    where uscc_is_valid and is_organisation and party_name_norm is not null and drop_date <= {{ as_of }}
+    group by 1
+    having count(distinct party_name_norm) > 1
+
+),
+
+per_record as (
+
+    select
+        v.department,
+        strftime(v.drop_date, '%Y-%m') as month,
+        v.dataset,
+        x.submission_id is null as is_compliant,
+        coalesce(t.is_late, false) as is_late,
+        v.decision_date is not null as is_date_readable,
+        v.is_organisation as is_code_checked,
+        v.is_organisation and (v.uscc is null or not v.uscc_is_valid) as is_code_error,
+        v.is_organisation and v.uscc_is_valid and c.uscc is not null as is_code_conflict,
+        v.filled_items,
+        v.standard_items
+    from versions as v
+    left join violations as x on x.submission_id = v.submission_id
+    left join timeliness as t on t.submission_id = v.submission_id
+    left join conflicting_usccs as c on c.uscc = v.uscc
+
+),
+
+counts as (
+
+    select
+        department,
+        month,
+        dataset,
+        count(*) as records,
+        count(*) filter (where is_compliant) as compliant_records,
+        count(*) filter (where is_late) as late_records,
+        count(*) filter (where is_date_readable) as date_readable_records,
+        count(*) filter (where is_code_checked) as code_check_records,
+        count(*) filter (where is_code_error) as code_error_records,
+        count(*) filter (where is_code_conflict) as code_conflict_records,
+        sum(filled_items) as filled_items,
+        sum(standard_items) as standard_items
+    from per_record
+    group by 1, 2, 3
+
+),
+
+months as (
+
+    select strftime(m, '%Y-%m') as month, cast(m as date) as month_start
+    from range(
+        (select date_trunc('month', min(drop_date)) from versions),
+        date_trunc('month', {{ as_of }}) + interval 1 month,
+        interval 1 month
+    ) as t(m)
+
+),
+
+expected as (
+
+    select e.department, m.month, e.dataset
+    from {{ ref('department_datasets') }} as e
+    inner join months as m on m.month_start >= date_trunc('month', cast(e.expected_from as date))
+
+),
+
+spine as (
+
+    select department, month, dataset from expected
+    union
+    select department, month, dataset from counts
+
+),
+
+departments as (
+
+    select * from {{ ref('departments') }}
+
+),
+
+final as (
+
+    select
+        s.department,
+        coalesce(d.department_name, s.department) as department_name,
+        coalesce(d.district, '未配置') as district,
+        s.month,
+        s.dataset,
+        coalesce(c.records, 0) as records,
+        coalesce(c.compliant_records, 0) as compliant_records,
+        c.compliant_records / nullif(c.records, 0) as compliance_rate,
+        coalesce(c.late_records, 0) as late_records,
+        coalesce(c.date_readable_records, 0) as date_readable_records,
+        c.late_records / nullif(c.date_readable_records, 0) as late_rate,
+        1 - c.late_records / nullif(c.date_readable_records, 0) as on_time_rate,
+        coalesce(c.code_check_records, 0) as code_check_records,
+        coalesce(c.code_error_records, 0) as code_error_records,
+        coalesce(c.code_conflict_records, 0) as code_conflict_records,
+        (c.code_error_records + c.code_conflict_records) / nullif(c.code_check_records, 0) as code_error_rate,
+        c.filled_items / nullif(c.standard_items, 0) as completeness_rate,
+        coalesce(c.records, 0) = 0 and x.department is not null as is_missing_report
+    from spine as s
+    left join counts as c using (department, month, dataset)
+    left join expected as x using (department, month, dataset)
+    left join departments as d on d.department = s.department
+
+)
+
+select * from final

@@ -1,0 +1,49 @@
+-- One row per distinct decision after dedupe (the latest version), with its disclosure status as of var('as_of').
+with records as (
+
+    select * from {{ ref('int_records') }}
+
+),
+
+final as (
+
+    select
+        record_id,
+        entity_id,
+        dataset,
+        decision_no,
+        decision_date,
+        authority,
+        department,
+        fine_amount_wan,
+        disclosure_status,
+        disclosure_reason_zh,
+        disclosure_from,
+        disclosure_until,
+        disclosure_regime,
+        effective_severity,
+        party_name,
+        party_type,
+        uscc,
+        resolution_method,
+        penalty_category,
+        penalty_content,
+        violation_type,
+        license_category,
+        license_content,
+        valid_from,
+        valid_to,
+        status as current_status,
+        error_count,
+        is_late,
+        version_count,
+        first_drop_date,
+        drop_date as latest_drop_date,
+        supplied_disclosure_deadline,
+        supplied_deadline_disagrees,
+        submission_id as latest_submission_id
+    from records
+
+)
+
+select * from final

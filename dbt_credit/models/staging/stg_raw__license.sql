@@ -1,0 +1,43 @@
+{%- set license_columns = ['license_doc_name', 'decision_no', 'license_category', 'certificate_name', 'license_no',
+    'license_content', 'decision_date', 'valid_from', 'valid_to', 'authority', 'authority_uscc'] -%}
+{%- set standard_columns = ['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
+    'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no', 'source_unit',
+    'source_unit_uscc', 'remarks'] + license_columns -%}
+
+with source as (
+
+    select * from {{ source('raw', 'license') }}
+
+),
+
+renamed as (
+
+    select
+        {{ stg_common_select('license', license_columns, standard_columns) }},
+        {{ clean_text('license_doc_name') }} as license_doc_name,
+        -- a decision without its own number is identified by its 许可编号
+        {{ clean_text('coalesce(nullif(trim(decision_no), \'\'), license_no)') }} as decision_no,
+        {{ clean_code('coalesce(nullif(trim(decision_no), \'\'), license_no)') }} as decision_no_norm,
+        {{ clean_text('license_category') }} as license_category,
+        {{ clean_text('certificate_name') }} as certificate_name,
+        {{ clean_text('license_no') }} as license_no,
+        {{ clean_text('license_content') }} as license_content,
+        {{ clean_text('decision_date') }} as decision_date_text,
+        {{ parse_date('decision_date') }} as decision_date,
+        {{ clean_text('valid_from') }} as valid_from_text,
+        {{ parse_date('valid_from') }} as valid_from,
+        {{ clean_text('valid_to') }} as valid_to_text,
+        {{ parse_date('valid_to') }} as valid_to,
+        {{ clean_text('authority') }} as authority,
+        {{ clean_code('authority_uscc') }} as authority_uscc
+    from source
+
+),
+
+final as (
+
+    select * from renamed
+
+)
+
+select * from final

@@ -44,7 +44,7 @@
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d') is not null
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d')::date between date '1900-01-01' and date '{{ var("as_of") }}'
      and substr('10X98765432', cast(list_sum(list_transform(range(17), lambda i:
-             cast(substr({{ code }}, i + 1, 1) as integer)
+             coalesce(try_cast(substr({{ code }}, i + 1, 1) as integer), 0)
              * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11 as integer) + 1, 1)
          = substr({{ code }}, 18, 1))
 {%- endmacro %}

@@ -24,13 +24,14 @@ checked as (
 
     select
         *,
-        {{ uscc_is_valid('uscc') }} as uscc_is_valid,
-        {{ org_code_is_valid('org_code') }} as org_code_is_valid,
-        {{ ric_is_valid('id_no') }} as id_no_is_valid,
-        {{ uscc_is_valid('authority_uscc') }} as authority_uscc_is_valid,
-        {{ uscc_is_valid('source_unit_uscc') }} as source_unit_uscc_is_valid,
-        party_type in ('法人及非法人组织', '个体工商户') as is_organisation,
-        party_type = '自然人' as is_natural_person,
+        -- validity flags are false (not null) when the code is absent, so they combine safely
+        coalesce({{ uscc_is_valid('uscc') }}, false) as uscc_is_valid,
+        coalesce({{ org_code_is_valid('org_code') }}, false) as org_code_is_valid,
+        coalesce({{ ric_is_valid('id_no') }}, false) as id_no_is_valid,
+        coalesce({{ uscc_is_valid('authority_uscc') }}, false) as authority_uscc_is_valid,
+        coalesce({{ uscc_is_valid('source_unit_uscc') }}, false) as source_unit_uscc_is_valid,
+        coalesce(party_type in ('法人及非法人组织', '个体工商户'), false) as is_organisation,
+        coalesce(party_type = '自然人', false) as is_natural_person,
         list_filter(
             list_transform(string_split_regex(coalesce(penalty_category, ''), '[;；、,，]'), lambda x: trim(x)),
             lambda x: x <> ''

@@ -1,0 +1,264 @@
+"""`credit`: the headless way to run the same Dagster graph (cron, CI), and the tools around it.
+
+Every failure a user can cause (a missing folder, a bad date, a failed gate) ends in one clear line on
+stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import sys
+import warnings
+from datetime import date
+from pathlib import Path
+
+EXIT_USAGE = 2
+EXIT_BUILD_FAILED = 1
+EXIT_BUSY = 3
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _month_arg(value: str) -> str:
+    try:
+        date.fromisoformat(value + "-01")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"月份格式应为 YYYY-MM / month must be YYYY-MM, got {value!r}")
+    return value
+
+
+def _date_arg(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD, got {value!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="credit", description="信用数据仓库 / the credit warehouse")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("demo", help="build a fresh warehouse from the committed sample drops and write the latest monthly report")
+    d.add_argument("--out", type=Path, default=Path("demo"), help="where the demo warehouse and reports go (default ./demo)")
+
+    r = sub.add_parser("run", help="one nightly build over all not-yet-loaded drops")
+    r.add_argument("--drops", type=Path, required=True, help="drops root: DIR/<department>/<YYYY-MM-DD>/<file>")
+    r.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file analysts read")
+    r.add_argument("--as-of", type=_date_arg, default=None, help="fix 'today' for every date rule (default: today)")
+
+    rep = sub.add_parser("report", help="the monthly 通报 for one month")
+    rep.add_argument("--month", type=_month_arg, required=True)
+    rep.add_argument("--warehouse", type=Path, required=True)
+    rep.add_argument("--out", type=Path, required=True)
+
+    s = sub.add_parser("sample", help="write realistic, messy sample drops")
+    s.add_argument("--out", type=Path, required=True)
+    s.add_argument("--records", type=int, default=2000)
+    s.add_argument("--seed", type=int, default=7)
+    return p
+
+
+@contextlib.contextmanager
+def warehouse_lock(warehouse: Path):
+    """One build per warehouse at a time: DuckDB allows a single writer per file."""
+    from dagster_project.settings import lock_path
+
+    path = lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildBusy(f"另一个构建正在写入该数据仓库 / another build is already running on {warehouse}")
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class BuildBusy(UserError):
+    pass
+
+
+def run_build(drops: Path, warehouse: Path, as_of: str | None) -> dict:
+    """Run the nightly_build job in process. Returns a summary; raises UserError on a failed build."""
+    from dagster_project.settings import BuildSettings, parse_as_of
+
+    drops = drops.expanduser().resolve()
+    warehouse = warehouse.expanduser().resolve()
+    if not drops.is_dir():
+        raise UserError(f"报送目录不存在 / drops folder not found: {drops}")
+    if not warehouse.parent.is_dir():
+        raise UserError(f"数据仓库所在目录不存在 / warehouse folder not found: {warehouse.parent}")
+    if warehouse.exists() and warehouse.is_dir():
+        raise UserError(f"数据仓库路径是一个目录 / warehouse path is a folder, expected a file: {warehouse}")
+    settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of))
+    os.environ.update(settings.environment())
+
+    with warehouse_lock(warehouse):
+        return _execute_nightly(settings)
+
+
+def _execute_nightly(settings) -> dict:
+    import dagster as dg
+    from dagster_project.definitions import defs
+
+    job = defs.get_job_def("nightly_build")
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    instance_cm = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    with instance_cm as instance:
+        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
+                                        tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
+        summary = _summarise(result)
+    if not result.success:
+        raise UserError("构建失败，未发布 / build failed, nothing published: " + "; ".join(summary["problems"]))
+    return summary
+
+
+def _summarise(result) -> dict:
+    import dagster as dg
+
+    problems: list[str] = []
+    checks: dict[str, str] = {}
+    metadata: dict[str, dict] = {}
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            err = event.event_specific_data.error
+            problems.append(f"{event.step_key}: {err.message.strip().splitlines()[-1] if err else 'failed'}")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            ev = event.event_specific_data
+            name = ev.check_name
+            checks[name] = "passed" if ev.passed else f"FAILED ({ev.severity.value})"
+            if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
+                problems.append(f"gate {name} failed")
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            mat = event.event_specific_data.materialization
+            metadata[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
+    return {"success": result.success, "problems": problems, "checks": checks, "assets": metadata}
+
+
+def cmd_run(args) -> int:
+    summary = run_build(args.drops, args.warehouse, args.as_of)
+    _print_run_summary(summary, args.warehouse)
+    return 0
+
+
+def _print_run_summary(summary: dict, warehouse: Path) -> None:
+    raw = summary["assets"].get("raw_drops", {})
+    if raw:
+        print(f"归集 ingest: {raw.get('files_loaded')} files loaded, {raw.get('files_quarantined')} quarantined, "
+              f"{raw.get('files_already_loaded')} already loaded; rows {raw.get('rows_loaded')} loaded, "
+              f"{raw.get('rows_rejected')} rejected")
+    failed_warn = [n for n, s in summary["checks"].items() if s != "passed"]
+    print(f"闸门 gates: {len(summary['checks'])} checked, {len(failed_warn)} with warnings"
+          + (f" ({', '.join(failed_warn)})" if failed_warn else ""))
+    pub = summary["assets"].get("published_warehouse", {})
+    print(f"发布 published: {pub.get('path', warehouse)}")
+
+
+def cmd_report(args) -> int:
+    from dagster_project.report import render_monthly_report
+
+    warehouse = args.warehouse.expanduser().resolve()
+    if not warehouse.is_file():
+        raise UserError(f"数据仓库不存在 / warehouse not found: {warehouse}")
+    files = render_monthly_report(warehouse, args.month, args.out.expanduser().resolve())
+    print(f"通报 report for {args.month}: {args.out}")
+    for f in _report_paths(files):
+        print(f"  {f}")
+    return 0
+
+
+def _report_paths(files) -> list[str]:
+    if hasattr(files, "__dataclass_fields__"):
+        out = []
+        for v in vars(files).values():
+            out += [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+        return out
+    return [str(files)]
+
+
+def cmd_sample(args) -> int:
+    from dagster_project.sample import generate_sample
+
+    if args.records < 1:
+        raise UserError("--records 必须为正数 / must be positive")
+    manifest = generate_sample(args.out.expanduser().resolve(), args.records, args.seed)
+    print(f"样例报送 sample drops: {args.records} records in {args.out}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from dagster_project.paths import SAMPLE_DROPS_DIR
+    from dagster_project.report import render_monthly_report
+    from dagster_project.settings import history_dir, work_db_path
+
+    out = args.out.expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    warehouse = out / "credit.duckdb"
+    # a fresh warehouse every time: the demo shows a first night
+    for stale in (warehouse, work_db_path(warehouse), Path(str(work_db_path(warehouse)) + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(history_dir(warehouse), ignore_errors=True)
+    as_of = demo_as_of(SAMPLE_DROPS_DIR)
+    print(f"示例 demo: sample drops {SAMPLE_DROPS_DIR}, as of {as_of}")
+    summary = run_build(SAMPLE_DROPS_DIR, warehouse, as_of.isoformat())
+    _print_run_summary(summary, warehouse)
+    month = previous_month(as_of)
+    reports = out / "reports" / month
+    files = render_monthly_report(warehouse, month, reports, as_of=as_of)
+    print(f"通报 report {month}: {reports}")
+    for f in _report_paths(files):
+        print(f"  {f}")
+    print(f"查询 query: duckdb {warehouse} -c \"select * from marts.dual_disclosure_compliance limit 10\"")
+    return 0
+
+
+def demo_as_of(drops: Path) -> date:
+    """The sample's as-of date (in its manifest) keeps the demo reproducible whatever today is."""
+    manifest = drops / ".sample_manifest.json"
+    if manifest.exists():
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        if data.get("as_of"):
+            return date.fromisoformat(data["as_of"])
+        if data.get("end"):
+            return date.fromisoformat(data["end"])
+    return date(2026, 11, 22)
+
+
+def previous_month(d: date) -> str:
+    first = d.replace(day=1)
+    prev = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
+    return prev.strftime("%Y-%m")
+
+
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "report": cmd_report, "sample": cmd_sample}
+
+
+def main(argv: list[str] | None = None) -> int:
+    warnings.filterwarnings("ignore")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except BuildBusy as e:
+        print(f"credit: {e}", file=sys.stderr)
+        return EXIT_BUSY
+    except UserError as e:
+        print(f"credit: {e}", file=sys.stderr)
+        return EXIT_BUILD_FAILED if "构建失败" in str(e) else EXIT_USAGE
+    except (FileNotFoundError, ValueError) as e:
+        print(f"credit: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

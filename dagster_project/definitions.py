@@ -1,0 +1,177 @@
+"""The one Dagster code location: ingest -> calendar -> dbt -> gates (blocking asset checks) -> publish -> report.
+
+`dagster dev` and the headless `credit run` execute this same graph (the CLI runs the `nightly_build` job
+in process). Every step writes the same DuckDB file, so the whole graph runs on the in-process executor:
+one writer at a time, by construction.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project import gates
+from dagster_project.dbt_project import dbt_project, ensure_manifest
+from dagster_project.ingest import ensure_raw_schema, ingest_drops
+from dagster_project.paths import EXPECTATIONS_DIR
+from dagster_project.publish import publish
+from dagster_project.settings import BuildSettings, dbt_build_args
+from dagster_project.workdays import write_workday_calendar
+
+RAW_DROPS = dg.AssetKey("raw_drops")
+WORKDAY_CALENDAR = dg.AssetKey("workday_calendar")
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Paths and the as-of date of a build; empty values fall back to the CREDIT_* environment."""
+
+    drops_root: str = ""
+    warehouse: str = ""
+    as_of: str = ""
+
+    def settings(self) -> BuildSettings:
+        env = BuildSettings.from_env()
+        return BuildSettings(
+            drops_root=Path(self.drops_root).resolve() if self.drops_root else env.drops_root,
+            warehouse=Path(self.warehouse).resolve() if self.warehouse else env.warehouse,
+            as_of=date.fromisoformat(self.as_of) if self.as_of else env.as_of,
+        )
+
+
+@dg.asset(key=RAW_DROPS, group_name="ingest", description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.")
+def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    s = warehouse.settings()
+    if not s.drops_root.is_dir():
+        raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}")
+    s.work_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(s.work_db))
+    try:
+        ensure_raw_schema(con)
+        result = ingest_drops(con, s.drops_root, load_id=context.run_id)
+    finally:
+        con.close()
+    context.log.info(result.summary_line())
+    return dg.MaterializeResult(metadata={
+        "files_seen": result.files_seen, "files_loaded": result.files_loaded,
+        "files_quarantined": result.files_quarantined, "files_already_loaded": result.files_already_loaded,
+        "rows_read": result.rows_read, "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected,
+    })
+
+
+@dg.asset(key=WORKDAY_CALENDAR, deps=[RAW_DROPS], group_name="ingest", description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
+def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    s = warehouse.settings()
+    con = duckdb.connect(str(s.work_db))
+    try:
+        first, last = write_workday_calendar(con, s.as_of)
+    finally:
+        con.close()
+    return dg.MaterializeResult(metadata={"first_year": first, "last_year": last})
+
+
+class CreditDbtTranslator(DagsterDbtTranslator):
+    """Models and seeds keyed by schema and name (marts/public_disclosure), as analysts name them."""
+
+    def get_asset_key(self, dbt_resource_props):
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            config = dbt_resource_props.get("config", {})
+            schema = config.get("schema") or dbt_resource_props["schema"]
+            name = config.get("alias") or dbt_resource_props["name"]
+            return dg.AssetKey([schema, name])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props):
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return f"dbt_{(dbt_resource_props.get('config', {}).get('schema') or 'models')}"
+        return super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=CreditDbtTranslator())
+def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    s = warehouse.settings()
+    # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile) and CREDIT_PERSON_KEY from here.
+    os.environ.update(s.environment())
+    yield from dbt.cli(dbt_build_args(s.as_of), context=context).stream()
+
+
+def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
+    schema = suite.table.split(".")[0]
+    asset_key = RAW_DROPS if schema == "raw" else dg.AssetKey(suite.table.split("."))
+
+    @dg.asset_check(asset=asset_key, name=f"gate_{suite.name}", blocking=True,
+                    description=f"Great Expectations suite expectations/{suite.path.name} on {suite.table}")
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        s = warehouse.settings()
+        outcome = gates.run_suites(s.work_db, [suite.name], run_id=context.run_id,
+                                   params={"as_of": s.as_of.isoformat()})[0]
+        failed = [r for r in outcome.results if not r.success]
+        return dg.AssetCheckResult(
+            passed=not failed,
+            severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failed else dg.AssetCheckSeverity.WARN,
+            metadata={
+                "expectations": len(outcome.results),
+                "failed": len(failed),
+                "failures": dg.MetadataValue.md("\n".join(
+                    f"- [{r.severity}] {r.expectation_type} {r.kwargs_json}: {r.observed_value or r.error}" for r in failed
+                ) or "none"),
+            },
+        )
+
+    return _check
+
+
+gate_checks = [_gate_check(suite) for suite in gates.discover_suites(EXPECTATIONS_DIR)]
+GUARDED_KEYS = sorted({c.asset_key for c in gate_checks}, key=lambda k: k.to_user_string())
+
+
+@dg.asset(
+    key="published_warehouse",
+    deps=[dg.AssetKey(["marts", n]) for n in ("dim_entity", "fct_credit_record", "public_disclosure",
+                                              "dual_disclosure_compliance", "fct_rectification_item")]
+         + [dg.AssetKey(["audit", "reconciliation"])],
+    group_name="publish",
+    description="The DuckDB file analysts and the website read: tonight's marts, swapped in atomically after every blocking gate passed.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    s = warehouse.settings()
+    result = publish(s.warehouse, run_id=context.run_id, as_of=s.as_of)
+    return dg.MaterializeResult(metadata={
+        "path": str(result.warehouse), **{t: n for t, n in result.tables.items() if t.startswith("marts.")}
+    })
+
+
+nightly_build = dg.define_asset_job(
+    "nightly_build",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.keys("monthly_report"),
+    description="One nightly build: ingest new drops, rebuild, gate, publish.",
+)
+
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", end_offset=0, timezone="Asia/Shanghai")
+
+
+@dg.asset(key="monthly_report", deps=["published_warehouse"], partitions_def=monthly_partitions,
+          group_name="report", description="The monthly 通报 (HTML, PDF, Excel) and each department's 整改清单.")
+def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    from dagster_project.report import render_monthly_report
+
+    s = warehouse.settings()
+    month = context.partition_key[:7]
+    out_dir = s.warehouse.parent / "reports" / month
+    files = render_monthly_report(s.warehouse, month, out_dir, as_of=s.as_of)
+    return dg.MaterializeResult(metadata={"out_dir": str(out_dir), "files": str(files)})
+
+
+defs = dg.Definitions(
+    assets=[raw_drops, workday_calendar, credit_dbt_models, published_warehouse, monthly_report],
+    asset_checks=gate_checks,
+    jobs=[nightly_build],
+    resources={
+        "dbt": DbtCliResource(project_dir=dbt_project),
+        "warehouse": WarehouseResource(),
+    },
+    executor=dg.in_process_executor,
+)

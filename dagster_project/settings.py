@@ -1,0 +1,99 @@
+"""Where a build reads and writes, derived from one environment variable.
+
+CREDIT_WAREHOUSE names the published DuckDB file analysts read. Everything the build needs beside it is
+derived from that one name, by these pure functions, in Python and in dbt's profiles.yml alike:
+  <warehouse>.work        the working database: raw layer + dbt models (dbt's target)
+  <warehouse>.history/    the last N published builds
+  <warehouse>.key         the key that hashes natural persons' ID numbers (never committed)
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dagster_project.paths import PROJECT_ROOT
+
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "build" / "credit.duckdb"
+DEFAULT_DROPS = PROJECT_ROOT / "raw_drops" / "sample"
+
+
+def work_db_path(warehouse: Path) -> Path:
+    """The working database dbt builds into (profiles.yml derives the same path from CREDIT_WAREHOUSE)."""
+    return Path(str(warehouse) + ".work")
+
+
+def history_dir(warehouse: Path) -> Path:
+    return Path(str(warehouse) + ".history")
+
+
+def person_key_path(warehouse: Path) -> Path:
+    return Path(str(warehouse) + ".key")
+
+
+def lock_path(warehouse: Path) -> Path:
+    return Path(str(warehouse) + ".lock")
+
+
+def parse_as_of(value: str | None) -> date:
+    """--as-of YYYY-MM-DD, or today."""
+    if not value:
+        return date.today()
+    return date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    drops_root: Path
+    warehouse: Path
+    as_of: date
+
+    @classmethod
+    def from_env(cls) -> "BuildSettings":
+        return cls(
+            drops_root=Path(os.environ.get("CREDIT_DROPS", str(DEFAULT_DROPS))).resolve(),
+            warehouse=Path(os.environ.get("CREDIT_WAREHOUSE", str(DEFAULT_WAREHOUSE))).resolve(),
+            as_of=parse_as_of(os.environ.get("CREDIT_AS_OF")),
+        )
+
+    @property
+    def work_db(self) -> Path:
+        return work_db_path(self.warehouse)
+
+    def environment(self) -> dict[str, str]:
+        """The variables a run (and the dbt subprocess it starts) sees."""
+        return {
+            "CREDIT_DROPS": str(self.drops_root),
+            "CREDIT_WAREHOUSE": str(self.warehouse),
+            "CREDIT_AS_OF": self.as_of.isoformat(),
+            "CREDIT_PERSON_KEY": person_key(self.warehouse),
+        }
+
+
+def person_key(warehouse: Path) -> str:
+    """CREDIT_PERSON_KEY if set; else a random key kept beside the warehouse (created on first use)."""
+    key = os.environ.get("CREDIT_PERSON_KEY")
+    if key:
+        return key
+    path = person_key_path(warehouse)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def dbt_build_args(as_of: date, *, select: str | None = None, exclude: str | None = None,
+                   full_refresh: bool = False) -> list[str]:
+    """The dbt command for one build; a pure function so tests can pin it."""
+    args = ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})]
+    if select:
+        args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args

@@ -1,0 +1,354 @@
+"""Cleaning, rule checks, dedupe, entity resolution and disclosure, on hand-made raw rows with known answers.
+
+One dbt build (session fixture) over a raw layer written here; each test asserts one behaviour on it.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+
+from dagster_project.paths import REALDATA_DIR
+from dagster_project.settings import work_db_path
+from dagster_project.workdays import nth_workday_after
+from tests.dbt_fixture import dbt_build
+from tests.raw_fixture import write_raw
+
+AS_OF = date(2026, 11, 22)
+GOOD_USCC = "91350100M000100Y43"
+
+
+def uscc_with_check(body17: str) -> str:
+    """Append the GB 32100 check character (also for letter-first codes stdnum refuses)."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    total = sum(alphabet.index(c) * w for c, w in zip(body17, weights))
+    return body17 + alphabet[(31 - total % 31) % 31]
+
+
+def org_code_with_check(body8: str) -> str:
+    """Append the GB 11714 check character."""
+    total = sum(int(c, 36) * w for c, w in zip(body8, (3, 7, 9, 10, 5, 8, 4, 2)))
+    check = 11 - total % 11
+    return body8 + {10: "X", 11: "0"}.get(check, str(check))
+
+
+AUTHORITY = uscc_with_check("11210200MB1234567")
+LETTER_FIRST = uscc_with_check("Y1210200MA0000001")  # valid by GB 32100, rejected by python-stdnum
+SECOND_USCC = uscc_with_check("91210200" + org_code_with_check("MA0AAAAA"))
+THIRD_USCC = uscc_with_check("91210200MA0BBBBB2")
+FOURTH_USCC = uscc_with_check("92210200MA0CCCCC3")
+
+
+def penalty(no: str, **over) -> dict:
+    row = dict(
+        party_name="大连星海贸易有限公司", party_type="法人及非法人组织", uscc=GOOD_USCC,
+        source_unit="大连市市场监督管理局", source_unit_uscc=AUTHORITY,
+        decision_no=no, violation_type="虚假宣传", violation_facts="发布虚假广告", penalty_basis="《广告法》第五十五条",
+        penalty_category="罚款", penalty_content="罚款5万元", fine_amount="5", decision_date="2026-11-06",
+        valid_until="2027-11-06", authority="大连市市场监督管理局", authority_uscc=AUTHORITY,
+        department="swj", drop_date=date(2026, 11, 17),
+    )
+    row.update(over)
+    return row
+
+
+def license_row(no: str, **over) -> dict:
+    row = dict(
+        party_name="大连星海贸易有限公司", party_type="法人及非法人组织", uscc=GOOD_USCC,
+        source_unit="大连市住房和城乡建设局", source_unit_uscc=AUTHORITY,
+        license_doc_name="建筑工程施工许可证", decision_no=no, license_category="普通", license_content="施工许可",
+        decision_date="2026-11-06", valid_from="2026-11-06", valid_to="2027-11-05",
+        authority="大连市住房和城乡建设局", authority_uscc=AUTHORITY, status="正常",
+        department="zjj", drop_date=date(2026, 11, 17),
+    )
+    row.update(over)
+    return row
+
+
+def load_vectors(section: str) -> list[tuple[str, str]]:
+    path = REALDATA_DIR / "stdnum_cn_vectors.txt"
+    if not path.exists():
+        return []
+    out, current = [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# section:"):
+            current = line.split(":", 1)[1].split()[0]
+        elif line and not line.startswith("#") and current == section:
+            status, number = line.split("\t", 1)
+            out.append((status, number))
+    return out
+
+
+EXCEL_SERIAL_2026_03_05 = str((date(2026, 3, 5) - date(1899, 12, 30)).days)
+DATE_FORMS = {
+    "DF1": "2026/3/5", "DF2": "2026-03-05", "DF3": "20260305", "DF4": "2026年3月5日",
+    "DF5": EXCEL_SERIAL_2026_03_05, "DF6": "2026-03-05 00:00:00", "DF7": "２０２６－０３－０５",
+}
+# a decision whose 7-working-day deadline crosses a 调休 Saturday (a working day in the official calendar)
+TIAOXIU_DECISION = date(2026, 9, 25)   # deadline counts Sunday 2026-09-28? computed in the test
+
+
+def build_rows():
+    p, l = [], []
+    p.append(penalty("CLEAN-1"))
+    p.append(penalty("LATE-1", drop_date=nth_workday_after(date(2026, 11, 6), 8)))
+    p.append(penalty("ONTIME-1", drop_date=nth_workday_after(date(2026, 11, 6), 7)))
+    # violations, one rule per row
+    p.append(penalty("V-REQUIRED", violation_facts="  "))
+    p.append(penalty("V-CODELIST", penalty_category="乱罚;罚款"))
+    p.append(penalty("V-PARTYTYPE", party_type="法人"))
+    p.append(penalty("V-USCC-REQ", uscc=None, party_name="无码商行"))
+    p.append(penalty("V-USCC-BAD", uscc=GOOD_USCC[:-1] + "4", party_name="坏码公司"))
+    p.append(penalty("V-ORG-BAD", uscc=None, org_code="12345678-0", party_name="坏机构代码公司"))
+    p.append(penalty("V-ID-REQ", party_type="自然人", uscc=None, party_name="李四", id_type=None, id_no=None))
+    p.append(penalty("V-ID-BAD", party_type="自然人", uscc=None, party_name="王五", id_type="身份证", id_no="110105194912310021"))
+    p.append(penalty("V-AUTH-BAD", authority_uscc="11210200MB1234567A"))
+    p.append(penalty("V-SRC-BAD", source_unit_uscc="123"))
+    p.append(penalty("V-DATE-BAD", decision_date="去年三月"))
+    p.append(penalty("V-AFTER-DROP", decision_date="2026-11-20"))
+    p.append(penalty("V-AMOUNT-TEXT", fine_amount="五万"))
+    p.append(penalty("V-AMOUNT-NEG", fine_amount="-1"))
+    p.append(penalty("V-AMOUNT-YUAN", fine_amount="50000"))
+    l.append(license_row("L-CLEAN"))
+    l.append(license_row("L-ORDER", valid_from="2026-11-06", valid_to="2026-01-01"))
+    l.append(license_row("L-REVOKED", status="撤销"))
+    l.append(license_row("L-PERSON", party_type="自然人", uscc=None, party_name="赵六", id_type="身份证",
+                         id_no="11010519491231002X"))
+    # dates in every form
+    for code, text in DATE_FORMS.items():
+        p.append(penalty(code, decision_date=text, drop_date=date(2026, 3, 10)))
+    # full-width, lower-case USCC is still valid after normalisation
+    fw = "".join(chr(ord(c) + 0xFEE0) for c in GOOD_USCC.lower())
+    p.append(penalty("FULLWIDTH", uscc=fw))
+    # identifier vectors from python-stdnum
+    for i, (status, number) in enumerate(load_vectors("uscc")):
+        p.append(penalty(f"VEC-USCC-{i}", uscc=number, party_name=f"向量{i}", remarks=status))
+    p.append(penalty("LETTER-FIRST", uscc=LETTER_FIRST, party_name="字母开头登记机关单位"))
+    for i, (status, number) in enumerate(load_vectors("ric")):
+        p.append(penalty(f"VEC-RIC-{i}", party_type="自然人", uscc=None, party_name=f"人{i}", id_type="身份证",
+                         id_no=number, remarks=status))
+    # dedupe: first send, an exact resubmission in a later drop, then a correction
+    first = penalty("DUP-1", fine_amount="1", decision_date="2026-10-09", drop_date=date(2026, 10, 12))
+    p.append(first)
+    p.append(dict(first, drop_date=date(2026, 10, 20), file_path="swj/2026-10-20/again.csv", file_hash="h-again"))
+    p.append(dict(first, fine_amount="2", penalty_content="罚款2万元", drop_date=date(2026, 11, 3),
+                  file_path="swj/2026-11-03/fix.csv", file_hash="h-fix"))
+    # entity resolution
+    p.append(penalty("ER-USCC", uscc=SECOND_USCC, party_name="大连港湾物流有限公司"))
+    p.append(penalty("ER-ORG", uscc=None, org_code=SECOND_USCC[8:16] + "-" + SECOND_USCC[16], party_name="旧名物流"))
+    p.append(penalty("ER-NAME", uscc=None, biz_reg_no="210200000012345", party_name="大连港湾物流有限公司"))
+    p.append(penalty("ER-AMB-1", uscc=THIRD_USCC, party_name="同名商贸有限公司"))
+    p.append(penalty("ER-AMB-2", uscc=FOURTH_USCC, party_name="同名商贸有限公司", party_type="个体工商户"))
+    p.append(penalty("ER-AMB-3", uscc=None, party_name="同名商贸有限公司"))
+    p.append(penalty("ER-PERSON", party_type="自然人", uscc=None, party_name="孙七", id_type="身份证",
+                     id_no="11010519491231002X"))
+    p.append(penalty("CONFLICT", uscc=SECOND_USCC, party_name="完全不同的名字有限公司"))
+    # disclosure windows (as of 2026-11-22)
+    p.append(penalty("W-OLD-LASTDAY", decision_date="2023-11-23", drop_date=date(2023, 11, 24)))
+    p.append(penalty("W-OLD-EXPIRED", decision_date="2023-11-22", drop_date=date(2023, 11, 23)))
+    p.append(penalty("W-OLD-SPECIAL", violation_type="安全生产违法", decision_date="2026-03-31", drop_date=date(2026, 4, 2)))
+    p.append(penalty("W-NEW-GENERAL", decision_date="2026-04-01", drop_date=date(2026, 4, 2)))
+    p.append(penalty("W-NEW-SEVERE", decision_date="2026-05-06", drop_date=date(2026, 5, 7), severity="严重"))
+    p.append(penalty("W-NEW-MINOR", decision_date="2026-05-06", drop_date=date(2026, 5, 7), severity="轻微"))
+    p.append(penalty("W-MULTI", decision_date="2026-05-06", drop_date=date(2026, 5, 7), penalty_category="警告、吊销许可证"))
+    p.append(penalty("W-WARN-MARKET", penalty_category="警告", department="scjgj"))
+    p.append(penalty("W-WARN-OTHER", penalty_category="警告", decision_date="2025-06-03", drop_date=date(2025, 6, 4)))
+    p.append(penalty("W-ID-IN-TEXT", violation_facts="当事人身份证号11010519491231002X在现场"))
+    p.append(penalty("W-SUPPLIED-DEADLINE", disclosure_deadline="2030-01-01"))
+    # lateness around a 调休 weekend
+    p.append(penalty("TX-ONTIME", decision_date=TIAOXIU_DECISION.isoformat(),
+                     drop_date=nth_workday_after(TIAOXIU_DECISION, 7)))
+    p.append(penalty("TX-LATE", decision_date=TIAOXIU_DECISION.isoformat(),
+                     drop_date=nth_workday_after(TIAOXIU_DECISION, 8)))
+    return p, l
+
+
+@pytest.fixture(scope="session")
+def rules_db(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rules")
+    warehouse = root / "credit.duckdb"
+    p, l = build_rows()
+    write_raw(work_db_path(warehouse), penalty=p, license=l, as_of=AS_OF)
+    dbt_build(warehouse, AS_OF, root / "target")
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    yield con
+    con.close()
+
+
+def q(con, sql, *params):
+    return con.execute(sql, list(params)).fetchall()
+
+
+def violations_of(con, decision_no: str) -> set[str]:
+    return {r[0] for r in q(con, """
+        select v.rule_id from intermediate.int_rule_violations v
+        join intermediate.int_submissions s using (submission_id) where s.decision_no = ?""", decision_no)}
+
+
+@pytest.mark.parametrize("decision_no, rule", [
+    ("V-REQUIRED", "REQUIRED"), ("V-CODELIST", "CODE_LIST"), ("V-PARTYTYPE", "CODE_LIST"),
+    ("V-USCC-REQ", "USCC_REQUIRED"), ("V-USCC-BAD", "USCC_INVALID"), ("V-ORG-BAD", "ORG_CODE_INVALID"),
+    ("V-ID-REQ", "ID_REQUIRED"), ("V-ID-BAD", "ID_NO_INVALID"), ("V-AUTH-BAD", "AUTHORITY_USCC_INVALID"),
+    ("V-SRC-BAD", "SOURCE_UNIT_USCC_INVALID"), ("V-DATE-BAD", "DATE_UNPARSEABLE"),
+    ("V-AFTER-DROP", "DECISION_AFTER_DROP"), ("V-AMOUNT-TEXT", "AMOUNT_UNPARSEABLE"),
+    ("V-AMOUNT-NEG", "AMOUNT_NEGATIVE"), ("V-AMOUNT-YUAN", "AMOUNT_LOOKS_LIKE_YUAN"), ("L-ORDER", "VALIDITY_ORDER"),
+])
+def test_each_rule_catches_its_case(rules_db, decision_no, rule):
+    assert rule in violations_of(rules_db, decision_no)
+
+
+def test_clean_records_break_no_rule(rules_db):
+    for no in ("CLEAN-1", "L-CLEAN", "FULLWIDTH", "LETTER-FIRST", "ONTIME-1"):
+        assert violations_of(rules_db, no) == set(), no
+
+
+def test_every_seeded_rule_is_exercised(rules_db):
+    seeded = {r[0] for r in q(rules_db, "select rule_id from ref.rules")}
+    seen = {r[0] for r in q(rules_db, "select distinct rule_id from intermediate.int_rule_violations")}
+    assert seeded <= seen, f"rules without a catching case: {seeded - seen}"
+
+
+def test_violation_rows_carry_chinese_message_and_value(rules_db):
+    rows = q(rules_db, """select rule_message_zh, offending_value from intermediate.int_rule_violations v
+        join intermediate.int_submissions s using (submission_id) where s.decision_no = 'V-CODELIST'""")
+    assert rows == [("「处罚类别」的取值不在规定的代码表内", "乱罚")]
+    msg = q(rules_db, """select rule_message_zh from intermediate.int_rule_violations v
+        join intermediate.int_submissions s using (submission_id) where s.decision_no = 'V-REQUIRED'""")
+    assert msg == [("必填项「违法事实」为空",)]
+
+
+def test_every_date_form_parses(rules_db):
+    rows = dict(q(rules_db, "select decision_no, decision_date from intermediate.int_submissions where decision_no like 'DF%'"))
+    assert rows == {code: date(2026, 3, 5) for code in DATE_FORMS}
+
+
+def test_uscc_check_agrees_with_python_stdnum_vectors(rules_db):
+    vectors = load_vectors("uscc")
+    if not vectors:
+        pytest.skip(f"python-stdnum vectors not found at {REALDATA_DIR} (../shared is beside the clone in CI)")
+    got = dict(q(rules_db, "select decision_no, coalesce(uscc_is_valid, false) from intermediate.int_submissions where decision_no like 'VEC-USCC-%'"))
+    for i, (status, number) in enumerate(vectors):
+        assert stdnum_uscc.is_valid(number) == (status == "valid")
+        assert got[f"VEC-USCC-{i}"] == (status == "valid"), number
+
+
+def test_uscc_check_accepts_letter_first_codes_stdnum_rejects(rules_db):
+    assert not stdnum_uscc.is_valid(LETTER_FIRST)
+    assert q(rules_db, "select uscc_is_valid from intermediate.int_submissions where decision_no = 'LETTER-FIRST'") == [(True,)]
+
+
+def test_id_number_check_agrees_with_python_stdnum_vectors(rules_db):
+    vectors = load_vectors("ric")
+    if not vectors:
+        pytest.skip(f"python-stdnum vectors not found at {REALDATA_DIR} (../shared is beside the clone in CI)")
+    got = dict(q(rules_db, "select decision_no, coalesce(id_no_is_valid, false) from intermediate.int_submissions where decision_no like 'VEC-RIC-%'"))
+    for i, (status, number) in enumerate(vectors):
+        # stdnum also checks that the birthplace code existed; ours checks structure, birth date and check digit
+        if status == "valid":
+            assert got[f"VEC-RIC-{i}"], number
+        elif not stdnum_ric.is_valid(number) and _ric_fails_structure(number):
+            assert not got[f"VEC-RIC-{i}"], number
+
+
+def _ric_fails_structure(number: str) -> bool:
+    from stdnum import exceptions
+    try:
+        stdnum_ric.validate(number)
+    except exceptions.InvalidComponent:
+        return False  # only the area code is unknown: a check we do not make in SQL
+    except exceptions.ValidationError:
+        return True
+    return False
+
+
+def test_exact_resubmission_is_not_a_new_record_and_correction_wins(rules_db):
+    subs = q(rules_db, """select drop_date, is_exact_resubmission from intermediate.int_submissions
+        where decision_no = 'DUP-1' order by drop_date""")
+    assert [s[1] for s in subs] == [False, True, False]
+    rec = q(rules_db, "select fine_amount_wan, version_count, latest_drop_date, first_drop_date from marts.fct_credit_record where decision_no = 'DUP-1'")
+    assert len(rec) == 1
+    fine, versions, latest, first = rec[0]
+    assert float(fine) == 2.0 and versions == 2
+    assert latest == date(2026, 11, 3) and first == date(2026, 10, 12)
+
+
+def test_lateness_counts_official_working_days(rules_db):
+    late = dict(q(rules_db, """select s.decision_no, t.is_late from intermediate.int_submission_timeliness t
+        join intermediate.int_submissions s using (submission_id) where s.decision_no in ('LATE-1', 'ONTIME-1', 'CLEAN-1', 'TX-ONTIME', 'TX-LATE')"""))
+    assert late == {"LATE-1": True, "ONTIME-1": False, "CLEAN-1": False, "TX-ONTIME": False, "TX-LATE": True}
+
+
+def test_tiaoxiu_case_really_crosses_a_shifted_working_day():
+    import chinese_calendar
+    d, deadline = TIAOXIU_DECISION, nth_workday_after(TIAOXIU_DECISION, 7)
+    days = [d + timedelta(days=i) for i in range(1, (deadline - d).days + 1)]
+    assert any(x.weekday() >= 5 and chinese_calendar.is_workday(x) for x in days) or \
+        any(x.weekday() < 5 and not chinese_calendar.is_workday(x) for x in days)
+
+
+def resolution(con, decision_no):
+    return q(con, """select r.resolution_method, r.entity_id from intermediate.int_entity_resolution r
+        join intermediate.int_submissions s using (submission_id) where s.decision_no = ?""", decision_no)[0]
+
+
+def test_entity_resolution_paths(rules_db):
+    by_uscc = resolution(rules_db, "ER-USCC")
+    assert by_uscc[0] == "uscc"
+    assert resolution(rules_db, "ER-ORG") == ("org_code", by_uscc[1])
+    assert resolution(rules_db, "ER-NAME") == ("name", by_uscc[1])
+    assert resolution(rules_db, "ER-AMB-3") == ("ambiguous_name", None)
+    assert resolution(rules_db, "ER-PERSON")[0] == "person_id"
+    assert resolution(rules_db, "V-USCC-REQ") == ("unresolved", None)
+
+
+def test_natural_persons_link_by_keyed_hash_not_raw_number(rules_db):
+    person = resolution(rules_db, "ER-PERSON")[1]
+    assert resolution(rules_db, "L-PERSON")[1] == person  # same ID number, other record, same entity
+    for schema_table in ("marts.dim_entity", "marts.fct_credit_record", "marts.public_disclosure"):
+        text = " ".join(str(r) for r in q(rules_db, f"select * from {schema_table}"))
+        assert "11010519491231002X" not in text, schema_table
+
+
+def test_code_conflict_is_counted_not_merged(rules_db):
+    names = q(rules_db, "select names_used from marts.dim_entity where uscc = ?", SECOND_USCC)[0][0]
+    assert "完全不同的名字有限公司" in names and "大连港湾物流有限公司" in names
+    conflicts = q(rules_db, "select sum(code_conflict_records) from marts.dual_disclosure_compliance where department = 'swj' and month = '2026-11'")
+    assert conflicts[0][0] >= 2
+
+
+def status(con, decision_no):
+    return q(con, "select disclosure_status, disclosure_until from marts.fct_credit_record where decision_no = ?", decision_no)[0]
+
+
+def test_disclosure_window_boundaries_and_regimes(rules_db):
+    assert status(rules_db, "W-OLD-LASTDAY") == ("public", date(2026, 11, 22))   # last day shown = as-of
+    assert status(rules_db, "W-OLD-EXPIRED") == ("expired", date(2026, 11, 21))  # ended the day before
+    assert status(rules_db, "W-OLD-SPECIAL") == ("public", date(2029, 3, 30))    # 2026-03-31: old regime, 3 years
+    assert status(rules_db, "W-NEW-GENERAL") == ("public", date(2027, 3, 31))    # 2026-04-01: new regime, 一般 1 year
+    assert status(rules_db, "W-NEW-SEVERE") == ("public", date(2029, 5, 5))
+    assert status(rules_db, "W-NEW-MINOR")[0] == "not_public"
+    assert status(rules_db, "W-MULTI") == ("public", date(2029, 5, 5))            # the longest (吊销许可证 = 严重) applies
+
+
+def test_disclosure_special_cases(rules_db):
+    assert status(rules_db, "W-WARN-MARKET")[0] == "not_public"   # market regulator, 警告 only
+    assert status(rules_db, "W-WARN-OTHER")[0] == "public"
+    assert status(rules_db, "V-ID-BAD")[0] == "not_public"        # natural person
+    assert status(rules_db, "V-USCC-BAD")[0] == "held"            # breaks a field rule
+    assert q(rules_db, "select disclosure_status from marts.fct_credit_record where decision_no = 'L-REVOKED'") == [("revoked",)]
+    assert q(rules_db, "select disclosure_status from marts.fct_credit_record where decision_no = 'L-PERSON'") == [("not_public",)]
+    assert q(rules_db, "select disclosure_status from marts.fct_credit_record where decision_no = 'L-CLEAN'") == [("public",)]
+    assert q(rules_db, "select supplied_deadline_disagrees from marts.fct_credit_record where decision_no = 'W-SUPPLIED-DEADLINE'") == [(True,)]
+
+
+def test_public_disclosure_holds_only_public_records_and_no_id_numbers(rules_db):
+    public = {r[0] for r in q(rules_db, "select decision_no from marts.public_disclosure")}
+    expected = {r[0] for r in q(rules_db, "select decision_no from marts.fct_credit_record where disclosure_status = 'public'")}
+    assert public == expected and "W-ID-IN-TEXT" in public
+    facts = q(rules_db, "select violation_facts from marts.public_disclosure where decision_no = 'W-ID-IN-TEXT'")[0][0]
+    assert "11010519491231002X" not in facts and "已隐去" in facts
+    assert q(rules_db, "select count(*) from marts.public_disclosure where entity_type = '自然人'") == [(0,)]

@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import warnings
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -112,15 +112,23 @@ def _execute_nightly(settings) -> dict:
     import dagster as dg
     from dagster_project.definitions import defs
 
-    job = defs.get_job_def("nightly_build")
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    job = defs.resolve_job_def("nightly_build")
+    log_dir = Path(str(settings.warehouse) + ".logs")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_file = log_dir / f"{datetime.now():%Y%m%dT%H%M%S}.log"
+    # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     instance_cm = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    with instance_cm as instance:
+    # dbt's and the gates' own chatter goes to the run's log file; the terminal gets the summary
+    with instance_cm as instance, open(log_file, "w", encoding="utf-8") as log, \
+            contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
         result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
                                         tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
         summary = _summarise(result)
+    summary["log_file"] = str(log_file)
     if not result.success:
-        raise UserError("构建失败，未发布 / build failed, nothing published: " + "; ".join(summary["problems"]))
+        raise UserError("构建失败，未发布 / build failed, nothing published: " + "; ".join(summary["problems"])
+                        + f" (log: {log_file})")
     return summary
 
 
@@ -132,8 +140,7 @@ def _summarise(result) -> dict:
     metadata: dict[str, dict] = {}
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            err = event.event_specific_data.error
-            problems.append(f"{event.step_key}: {err.message.strip().splitlines()[-1] if err else 'failed'}")
+            problems.append(f"{event.step_key}: {_root_cause(event.event_specific_data.error)}")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.event_specific_data
             name = ev.check_name
@@ -146,6 +153,15 @@ def _summarise(result) -> dict:
     return {"success": result.success, "problems": problems, "checks": checks, "assets": metadata}
 
 
+def _root_cause(err) -> str:
+    """The innermost error's message: what actually went wrong, not Dagster's wrapper around it."""
+    if err is None:
+        return "failed"
+    while getattr(err, "cause", None) is not None:
+        err = err.cause
+    return err.message.strip().splitlines()[0] if err.message.strip() else err.cls_name or "failed"
+
+
 def cmd_run(args) -> int:
     summary = run_build(args.drops, args.warehouse, args.as_of)
     _print_run_summary(summary, args.warehouse)
@@ -153,7 +169,7 @@ def cmd_run(args) -> int:
 
 
 def _print_run_summary(summary: dict, warehouse: Path) -> None:
-    raw = summary["assets"].get("raw_drops", {})
+    raw = summary["assets"].get("raw/ingest_ledger", {})
     if raw:
         print(f"归集 ingest: {raw.get('files_loaded')} files loaded, {raw.get('files_quarantined')} quarantined, "
               f"{raw.get('files_already_loaded')} already loaded; rows {raw.get('rows_loaded')} loaded, "
@@ -163,6 +179,7 @@ def _print_run_summary(summary: dict, warehouse: Path) -> None:
           + (f" ({', '.join(failed_warn)})" if failed_warn else ""))
     pub = summary["assets"].get("published_warehouse", {})
     print(f"发布 published: {pub.get('path', warehouse)}")
+    print(f"日志 log: {summary.get('log_file')}")
 
 
 def cmd_report(args) -> int:
@@ -260,5 +277,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
+def entry() -> None:
+    """Console-script entry: exit without interpreter teardown, where DuckDB 2.0's bindings print
+    harmless nanobind "leaked" noise to stderr (every connection is closed by then)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -4,7 +4,6 @@
 in process). Every step writes the same DuckDB file, so the whole graph runs on the in-process executor:
 one writer at a time, by construction.
 """
-from __future__ import annotations
 
 import os
 from datetime import date
@@ -17,13 +16,15 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.ingest import ensure_raw_schema, ingest_drops
+from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
 from dagster_project.settings import BuildSettings, dbt_build_args
 from dagster_project.workdays import write_workday_calendar
 
-RAW_DROPS = dg.AssetKey("raw_drops")
-WORKDAY_CALENDAR = dg.AssetKey("workday_calendar")
+RAW_TABLES = ("penalty", "license", "ingest_ledger", "rejected_rows", "quarantine")
+RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
+WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -42,11 +43,17 @@ class WarehouseResource(dg.ConfigurableResource):
         )
 
 
-@dg.asset(key=RAW_DROPS, group_name="ingest", description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.")
-def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+# a transient failure (a file still being copied, a share briefly unreachable) gets two more tries
+@dg.multi_asset(
+    name="raw_drops",
+    specs=[dg.AssetSpec(k, group_name="ingest", description=f"归集层 raw.{k.path[-1]}") for k in RAW_KEYS],
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
+    description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.",
+)
+def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     s = warehouse.settings()
     if not s.drops_root.is_dir():
-        raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}")
+        raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}", allow_retries=False)
     s.work_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(s.work_db))
     try:
@@ -55,14 +62,16 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     finally:
         con.close()
     context.log.info(result.summary_line())
-    return dg.MaterializeResult(metadata={
+    summary = {
         "files_seen": result.files_seen, "files_loaded": result.files_loaded,
         "files_quarantined": result.files_quarantined, "files_already_loaded": result.files_already_loaded,
         "rows_read": result.rows_read, "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected,
-    })
+    }
+    for key in RAW_KEYS:
+        yield dg.MaterializeResult(asset_key=key, metadata=summary if key.path[-1] == "ingest_ledger" else {})
 
 
-@dg.asset(key=WORKDAY_CALENDAR, deps=[RAW_DROPS], group_name="ingest", description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
+@dg.asset(key=WORKDAY_CALENDAR, deps=RAW_KEYS, group_name="ingest", description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
 def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     con = duckdb.connect(str(s.work_db))
@@ -99,14 +108,13 @@ def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wa
 
 
 def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
-    schema = suite.table.split(".")[0]
-    asset_key = RAW_DROPS if schema == "raw" else dg.AssetKey(suite.table.split("."))
+    asset_key = dg.AssetKey(suite.table.split("."))
 
     @dg.asset_check(asset=asset_key, name=f"gate_{suite.name}", blocking=True,
                     description=f"Great Expectations suite expectations/{suite.path.name} on {suite.table}")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         s = warehouse.settings()
-        outcome = gates.run_suites(s.work_db, [suite.name], run_id=context.run_id,
+        outcome = gates.run_suites(s.work_db, [suite.name], run_id=context.run.run_id,
                                    params={"as_of": s.as_of.isoformat()})[0]
         failed = [r for r in outcome.results if not r.success]
         return dg.AssetCheckResult(
@@ -125,7 +133,6 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
 
 
 gate_checks = [_gate_check(suite) for suite in gates.discover_suites(EXPECTATIONS_DIR)]
-GUARDED_KEYS = sorted({c.asset_key for c in gate_checks}, key=lambda k: k.to_user_string())
 
 
 @dg.asset(
@@ -148,9 +155,10 @@ nightly_build = dg.define_asset_job(
     "nightly_build",
     selection=dg.AssetSelection.all() - dg.AssetSelection.keys("monthly_report"),
     description="One nightly build: ingest new drops, rebuild, gate, publish.",
+    tags={"credit/kind": "nightly"},
 )
 
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", end_offset=0, timezone="Asia/Shanghai")
+monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", timezone="Asia/Shanghai")
 
 
 @dg.asset(key="monthly_report", deps=["published_warehouse"], partitions_def=monthly_partitions,
@@ -165,10 +173,18 @@ def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     return dg.MaterializeResult(metadata={"out_dir": str(out_dir), "files": str(files)})
 
 
+monthly_report_job = dg.define_asset_job(
+    "monthly_report_job", selection=dg.AssetSelection.keys("monthly_report"), partitions_def=monthly_partitions,
+    description="The monthly 通报 for one month (partition).",
+)
+schedules, sensors = build_operations(nightly_build, monthly_report_job)
+
 defs = dg.Definitions(
     assets=[raw_drops, workday_calendar, credit_dbt_models, published_warehouse, monthly_report],
     asset_checks=gate_checks,
-    jobs=[nightly_build],
+    jobs=[nightly_build, monthly_report_job],
+    schedules=schedules,
+    sensors=sensors,
     resources={
         "dbt": DbtCliResource(project_dir=dbt_project),
         "warehouse": WarehouseResource(),

@@ -34,25 +34,27 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> Publ
     staging = Path(str(warehouse) + f".publishing-{os.getpid()}")
     staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(work), read_only=True)
+    # write the new file; read the working database through a read-only attachment
+    con = duckdb.connect(str(staging))
     try:
-        con.execute(f"attach '{staging}' as pub")
+        con.execute(f"attach '{work}' as work (read_only)")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database() and table_type = 'BASE TABLE' and table_schema in "
+            "where table_catalog = 'work' and table_type = 'BASE TABLE' and table_schema in "
             f"({', '.join(repr(s) for s in PUBLISHED_SCHEMAS)}) order by 1, 2"
         ).fetchall()
         for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"create schema if not exists pub.{schema}")
+            con.execute(f"create schema if not exists {schema}")
         for schema, table in tables:
-            con.execute(f'create table pub.{schema}."{table}" as select * from {schema}."{table}"')
-            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from pub.{schema}."{table}"').fetchall()[0][0]
+            con.execute(f'create table {schema}."{table}" as select * from work.{schema}."{table}"')
+            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
         con.execute(
-            "create table pub.audit.build_info as select ? as run_id, cast(? as date) as as_of, "
+            "create or replace table audit.build_info as select ? as run_id, cast(? as date) as as_of, "
             "cast(? as timestamp) as published_at",
             [run_id, as_of.isoformat(), datetime.now().isoformat(timespec="seconds")],
         )
-        con.execute("detach pub")
+        con.execute("detach work")
+        con.execute("checkpoint")
     except BaseException:
         con.close()
         staging.unlink(missing_ok=True)

@@ -1,11 +1,25 @@
 {{ config(schema='audit', alias='reconciliation', materialized='table') }}
 -- Per file × sheet read: what the ledger says was read, loaded and rejected, and what reached the clean
--- layer. The gates require rows_read = rows_loaded + rows_rejected and raw_rows = clean_rows + rejected_rows.
+-- layer. The gates require rows_read = rows_loaded + rows_rejected (the ledger adds up) and
+-- raw_rows = clean_rows + rejected_rows (every row the raw layer holds for the file reached the clean layer
+-- or sits in rejected_rows with a reason).
 with ledger as (
 
     select load_id, file_path, file_hash, sheet_name, rows_read, rows_loaded, rows_rejected
     from {{ source('raw', 'ingest_ledger') }}
-    where status = 'loaded'
+    where status = 'loaded' and drop_date <= date '{{ var("as_of") }}'
+
+),
+
+raw_rows as (
+
+    select file_hash, coalesce(sheet_name, '') as sheet_key, count(*) as raw_rows
+    from (
+        select file_hash, sheet_name from {{ source('raw', 'penalty') }}
+        union all
+        select file_hash, sheet_name from {{ source('raw', 'license') }}
+    )
+    group by 1, 2
 
 ),
 
@@ -34,10 +48,11 @@ final as (
         l.rows_read,
         l.rows_loaded,
         l.rows_rejected,
-        l.rows_read as raw_rows,
+        coalesce(w.raw_rows, 0) + coalesce(r.rejected_rows, 0) as raw_rows,
         coalesce(c.clean_rows, 0) as clean_rows,
         coalesce(r.rejected_rows, 0) as rejected_rows
     from ledger as l
+    left join raw_rows as w on w.file_hash = l.file_hash and w.sheet_key = coalesce(l.sheet_name, '')
     left join clean as c on c.file_hash = l.file_hash and c.sheet_key = coalesce(l.sheet_name, '')
     left join rejected as r on r.file_hash = l.file_hash and r.sheet_key = coalesce(l.sheet_name, '')
 

@@ -3,8 +3,10 @@
 -- latest drop wins. The history stays here for anyone asking what was sent when.
 with submissions as (
 
-    select * from {{ ref('int_submissions') }}
-    where not is_exact_resubmission
+    select s.*, r.decision_key, r.entity_id, r.resolution_method
+    from {{ ref('int_submissions') }} as s
+    inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
+    where not s.is_exact_resubmission
 
 ),
 

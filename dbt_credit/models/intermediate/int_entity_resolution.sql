@@ -1,4 +1,4 @@
--- Which entity each submission is about. Legal persons and 个体工商户 by a valid USCC; legacy records by an
+-- Which entity (and which decision) each submission is about. Legal persons and 个体工商户 by a valid USCC; legacy records by an
 -- 组织机构代码 that is positions 9-17 of exactly one known USCC; name-only records (or 工商注册号 only) where
 -- exactly one known entity carries the normalised name; natural persons by a keyed hash of a valid ID
 -- number. Anything else stays unresolved (entity_key null) and is counted, never guessed.
@@ -37,6 +37,9 @@ resolved as (
 
     select
         s.submission_id,
+        s.dataset,
+        s.decision_no_norm,
+        s.party_name_norm,
         s.is_natural_person,
         case
             when s.is_natural_person then case when s.person_key is not null then 'person_id' end
@@ -71,7 +74,11 @@ final as (
         entity_key,
         resolved_uscc,
         coalesce(resolution_method, case when is_ambiguous_name then 'ambiguous_name' else 'unresolved' end)
-            as resolution_method
+            as resolution_method,
+        -- the decision a submission speaks of: same dataset, decision number and party (the resolved entity,
+        -- so that correcting a party's USCC corrects the decision rather than creating a second one)
+        md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' ||
+            coalesce(entity_key, 'N:' || party_name_norm, '')) as decision_key
     from resolved
 
 )

@@ -178,8 +178,9 @@ final as (
     from classified as c
     left join entities as e on e.submission_id = c.submission_id
     left join violations as v on v.submission_id = c.submission_id
-    left join timeliness as t on t.submission_id = c.submission_id
     left join first_versions as f on f.decision_key = c.decision_key
+    -- lateness is judged on the first submission of the decision
+    left join timeliness as t on t.submission_id = f.first_submission_id
     left join windowed as w on w.submission_id = c.submission_id
 
 ),

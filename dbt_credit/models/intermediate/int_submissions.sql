@@ -40,13 +40,21 @@ checked as (
 
 ),
 
+in_scope as (
+
+    -- a build as of a date sees the drops up to that date (a backfill reproduces that night)
+    select * from checked
+    where drop_date <= date '{{ var("as_of") }}'
+
+),
+
 resubmissions as (
 
     select
         *,
         -- an exact copy of a row this department already sent in an earlier drop is not a new record
         min(drop_date) over (partition by department, dataset, row_fingerprint) < drop_date as is_exact_resubmission
-    from checked
+    from in_scope
 
 ),
 
@@ -54,15 +62,7 @@ final as (
 
     select
         *,
-        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key,
-        -- the decision a submission speaks of: same dataset, decision number and party
-        md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' ||
-            coalesce(
-                case when uscc_is_valid then uscc end,
-                case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end,
-                party_name_norm,
-                '')
-        ) as decision_key
+        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key
     from resubmissions
 
 )

@@ -26,7 +26,7 @@ items as (
     select
         department, month, dataset, record_id, submission_id, decision_no, party_name, decision_date, drop_date,
         'violation' as issue_kind, rule_id, severity, rule_message_zh, column_label_zh, offending_value,
-        source_file, source_row
+        cast(null as integer) as workdays_to_drop, source_file, source_row
     from violations
 
     union all
@@ -35,9 +35,9 @@ items as (
         department, strftime(drop_date, '%Y-%m') as month, dataset, decision_key as record_id, submission_id,
         decision_no, party_name, decision_date, drop_date,
         'late' as issue_kind, 'LATE' as rule_id, 'error' as severity,
-        '超过7个工作日报送（决定日期后第' || cast(workdays_to_drop as varchar) || '个工作日报送）' as rule_message_zh,
+        '超过7个工作日报送' as rule_message_zh,
         '处罚/许可决定日期' as column_label_zh, decision_date_text as offending_value,
-        file_path as source_file, source_row
+        cast(workdays_to_drop as integer) as workdays_to_drop, file_path as source_file, source_row
     from late
 
 ),
@@ -49,7 +49,7 @@ final as (
         coalesce(d.department_name, i.department) as department_name,
         i.month, i.dataset, i.record_id, i.submission_id, i.decision_no, i.party_name, i.decision_date, i.drop_date,
         i.issue_kind, i.rule_id, i.severity, i.rule_message_zh, i.column_label_zh, i.offending_value,
-        i.source_file, i.source_row
+        i.workdays_to_drop, i.source_file, i.source_row
     from items as i
     left join departments as d on d.department = i.department
 

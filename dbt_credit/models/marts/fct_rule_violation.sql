@@ -7,9 +7,10 @@ with violations as (
 
 submissions as (
 
-    select submission_id, decision_key, decision_no, party_name, decision_date, file_path, sheet_name, source_row,
-        is_exact_resubmission
-    from {{ ref('int_submissions') }}
+    select s.submission_id, r.decision_key, s.decision_no, s.party_name, s.decision_date, s.file_path, s.sheet_name,
+        s.source_row, s.is_exact_resubmission
+    from {{ ref('int_submissions') }} as s
+    inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
 
 ),
 

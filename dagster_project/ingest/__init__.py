@@ -1,0 +1,31 @@
+"""归集 (ingestion): departmental drops -> the raw schema of the warehouse.
+
+    from dagster_project.ingest import ensure_raw_schema, ingest_drops, IngestResult
+    ensure_raw_schema(con)
+    result = ingest_drops(con, drops_root, load_id=None, drop_dates=None)
+    print(result.summary_line())
+
+See loader.py (idempotency), csv_reader.py / excel_reader.py (parsing, source_row), headers.py (header
+matching), layout.py (the drops tree) and schema.py (the raw tables).
+"""
+from .loader import IngestResult, ingest_drops, new_load_id
+from .schema import ensure_raw_schema
+
+REASON_CODES = {
+    "empty_file": "the file (or every sheet of the workbook) is empty",
+    "header_only": "a header but no data rows (per CSV or sheet)",
+    "unknown_layout": "no row of the first 30 matches a penalty or license header",
+    "missing_required_columns": "the header lacks required columns (named in the reason)",
+    "undecodable": "the bytes decode as neither UTF-8, UTF-16 (BOM), GB18030 nor charset-normalizer's guess",
+    "binary_file": "NUL bytes, control bytes or a workbook's magic number in a .csv",
+    "corrupt_xlsx": "a workbook (.xlsx/.xlsm/.xls) that cannot be opened, or a sheet that cannot be read",
+    "bad_drop_date_folder": "the drop-date folder is not a valid YYYY-MM-DD date",
+    "symlink": "a symbolic link (file or folder), never followed",
+    "outside_drops_root": "a symbolic link resolving outside the drops root, never followed",
+    "unsupported_extension": "not .csv / .xlsx / .xlsm / .xls",
+    "off_layout_path": "not at <department>/<YYYY-MM-DD>/<file> (or not a regular file)",
+    "unreadable_file": "the file could not be read (permissions, vanished)",
+    "parse_error": "an unexpected error while reading the file (a bug to report; the night goes on)",
+}
+
+__all__ = ["IngestResult", "ensure_raw_schema", "ingest_drops", "new_load_id", "REASON_CODES"]

@@ -1,0 +1,312 @@
+"""Header normalisation and header-row detection.
+
+A header cell is normalised (NFKC, all whitespace and zero-width characters removed, brackets unified to
+ASCII parentheses, leading/trailing `*` and trailing colon removed, case folded) and looked up among the
+aliases of the seeds: each `label_zh` of `dataset_columns.csv`, each alias of `header_aliases.csv` and the
+canonical (English) column name itself. Two looser fallbacks apply only when the exact lookup fails: a
+leading/trailing parenthesised note is dropped (`处罚决定日期（必填）`), then `_` / `-` are ignored
+(`代码1` = `代码_1`).
+
+The header row is the row among the first rows of a sheet (30 by default) that matches the most canonical
+columns; two stacked rows are combined when that matches strictly more (a merged group header above
+sub-headers). The dataset is decided by the dataset-specific matches; the file name is only a tie-break.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from itertools import zip_longest
+
+from .seeds import COMMON, DATASETS, ColumnSpec, Seeds
+
+HEADER_SEARCH_ROWS = 30
+MIN_SPECIFIC_MATCHES = 2  # dataset-specific columns needed to recognise a layout
+MIN_TOTAL_MATCHES = 3  # canonical columns (common + specific) needed to recognise a layout
+MAX_HEADER_CHARS = 80  # longer cells are values, never headers
+STOP_AFTER_DATA_ROWS = 5  # rows matching nothing after a recognised header end the search
+
+_BRACKETS = str.maketrans(
+    {
+        "（": "(", "）": ")", "[": "(", "]": ")", "【": "(", "】": ")", "〔": "(", "〕": ")",
+        "［": "(", "］": ")", "〈": "(", "〉": ")", "《": "(", "》": ")", "{": "(", "}": ")",
+        "｛": "(", "｝": ")", "<": "(", ">": ")", "﹙": "(", "﹚": ")",
+    }
+)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]")
+_WHITESPACE = re.compile(r"\s+")
+_EDGE_NOTE = re.compile(r"^\([^()]*\)|\([^()]*\)$")
+_LOOSE = re.compile(r"[_\-－—‐]")
+
+
+def normalize_header(text: object) -> str:
+    """The comparison form of a header cell."""
+    if text is None:
+        return ""
+    t = unicodedata.normalize("NFKC", str(text))
+    t = _INVISIBLE.sub("", t)
+    t = _WHITESPACE.sub("", t)
+    t = t.translate(_BRACKETS)
+    t = t.strip("*※")
+    t = t.rstrip(":")
+    t = t.strip("*※")
+    return t.casefold()
+
+
+def _strip_note(norm: str) -> str:
+    """`处罚决定日期(必填)` -> `处罚决定日期`; a note naming a unit is meaningful and kept (`罚款金额(元)` is
+    not the 万元 column)."""
+    notes = _EDGE_NOTE.findall(norm)
+    if any("元" in n or "%" in n for n in notes):
+        return ""
+    stripped = _EDGE_NOTE.sub("", norm)
+    return stripped if stripped and stripped != norm else ""
+
+
+def _loose(norm: str) -> str:
+    return _LOOSE.sub("", norm)
+
+
+@dataclass(frozen=True)
+class AliasHit:
+    dataset: str
+    column: str
+    level: int  # 0 exact, 1 note stripped, 2 loose
+    priority: int  # 0 label_zh, 1 seed alias, 2 English column name
+
+
+class AliasIndex:
+    def __init__(self, seeds: Seeds):
+        self.seeds = seeds
+        self._exact: dict[str, list[tuple[str, str, int]]] = {}
+        self._loose: dict[str, list[tuple[str, str, int]]] = {}
+        for c in seeds.columns:
+            self._add(c.label_zh, c.dataset, c.name, 0)
+            self._add(c.name, c.dataset, c.name, 2)
+        known = {(c.dataset, c.name) for c in seeds.columns}
+        for dataset, alias, column in seeds.aliases:
+            if (dataset, column) in known:
+                self._add(alias, dataset, column, 1)
+        self._cache: dict[str, tuple[AliasHit, ...]] = {}
+        self._raw_cache: dict[str, tuple[AliasHit, ...]] = {}
+
+    def _add(self, alias: str, dataset: str, column: str, priority: int) -> None:
+        norm = normalize_header(alias)
+        if not norm:
+            return
+        for table, key in ((self._exact, norm), (self._loose, _loose(norm))):
+            entries = table.setdefault(key, [])
+            if (dataset, column, priority) not in entries:
+                entries.append((dataset, column, priority))
+
+    def lookup(self, cell: object) -> tuple[AliasHit, ...]:
+        if cell is None:
+            return ()
+        raw = cell if isinstance(cell, str) else str(cell)
+        hit = self._raw_cache.get(raw)
+        if hit is not None:
+            return hit
+        if len(raw) > MAX_HEADER_CHARS:  # a value, not a header: no normalising needed
+            return ()
+        if len(self._raw_cache) > 200_000:
+            self._raw_cache.clear()
+        hit = self._lookup_norm(normalize_header(raw))
+        self._raw_cache[raw] = hit
+        return hit
+
+    def _lookup_norm(self, norm: str) -> tuple[AliasHit, ...]:
+        if not norm:
+            return ()
+        hit = self._cache.get(norm)
+        if hit is not None:
+            return hit
+        result: tuple[AliasHit, ...] = ()
+        if norm in self._exact:
+            result = tuple(AliasHit(d, c, 0, p) for d, c, p in self._exact[norm])
+        else:
+            stripped = _strip_note(norm)
+            if stripped and stripped in self._exact:
+                result = tuple(AliasHit(d, c, 1, p) for d, c, p in self._exact[stripped])
+            else:
+                for key in (_loose(norm), _loose(stripped) if stripped else ""):
+                    if key and key in self._loose:
+                        result = tuple(AliasHit(d, c, 2, p) for d, c, p in self._loose[key])
+                        break
+        self._cache[norm] = result
+        return result
+
+    def match_row_all(self, cells: list[object]) -> dict[str, tuple[dict[int, str], int, int]]:
+        """match_row for every dataset, looking each cell up once."""
+        hits = [(i, self.lookup(c)) for i, c in enumerate(cells)]
+        hits = [(i, h) for i, h in hits if h]
+        return {d: self._assign(hits, d) for d in DATASETS}
+
+    def match_row(self, cells: list[object], dataset: str) -> tuple[dict[int, str], int, int]:
+        hits = [(i, self.lookup(c)) for i, c in enumerate(cells)]
+        return self._assign([(i, h) for i, h in hits if h], dataset)
+
+    def _assign(self, hits: list[tuple[int, tuple[AliasHit, ...]]], dataset: str) -> tuple[dict[int, str], int, int]:
+        """Map cell index -> canonical column for `dataset`; returns (mapping, n_common, n_specific).
+
+        Each canonical column is taken once: exact matches before loose ones, seed labels before aliases,
+        then left to right. A second header cell naming an already-taken column stays unmapped (it is kept
+        in extra_columns)."""
+        candidates = []
+        for i, found in hits:
+            for h in found:
+                if h.dataset in (COMMON, dataset):
+                    candidates.append((h.level, h.priority, i, h.column, h.dataset))
+        candidates.sort()
+        mapping: dict[int, str] = {}
+        taken: set[str] = set()
+        n_common = n_specific = 0
+        for _level, _prio, i, column, ds in candidates:
+            if i in mapping or column in taken:
+                continue
+            mapping[i] = column
+            taken.add(column)
+            if ds == COMMON:
+                n_common += 1
+            else:
+                n_specific += 1
+        return mapping, n_common, n_specific
+
+
+def dataset_hint(name: str) -> str | None:
+    """Tie-break only: what the file or sheet name suggests."""
+    n = (name or "").lower()
+    p = any(k in n for k in ("处罚", "penalt", "xzcf", "chufa"))
+    lic = any(k in n for k in ("许可", "licen", "xzxk", "xuke"))
+    if p and not lic:
+        return "penalty"
+    if lic and not p:
+        return "license"
+    return None
+
+
+@dataclass
+class HeaderMatch:
+    dataset: str
+    first_index: int  # index (in the rows examined) of the first header row
+    last_index: int  # index of the last header row (== first_index unless a two-row header)
+    cells: list[str]  # header texts as sent (a two-row header combined)
+    mapping: dict[int, str]  # cell index -> canonical column
+    n_common: int
+    n_specific: int
+    missing_required: list[ColumnSpec] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return self.n_common + self.n_specific
+
+
+@dataclass
+class HeaderFailure:
+    reason_zh: str
+    reason_en: str
+    best_index: int | None = None
+
+
+def _is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "")
+
+
+def _evaluate(index: AliasIndex, cells: list[object]) -> dict[str, tuple[dict[int, str], int, int]]:
+    return index.match_row_all(cells)
+
+
+def detect_header(
+    rows: list[list[object]], index: AliasIndex, name_hint: str = "", max_rows: int = HEADER_SEARCH_ROWS
+) -> HeaderMatch | HeaderFailure:
+    """Find the header among `rows[:max_rows]` (each row: cell texts as sent)."""
+    rows = rows[:max_rows]
+    if not rows:
+        return HeaderFailure("没有可识别的行", "no rows to examine")
+    # (total, specific, -first, -width) ranking; single rows first so a pair must be strictly better
+    best: tuple | None = None
+    single_scores: list[int] = []
+    evaluations: list[tuple[int, int, list[object], dict]] = []
+    recognised_at, zero_run = None, 0
+    for r, row in enumerate(rows):
+        ev = _evaluate(index, row)
+        total = max(m[1] + m[2] for m in ev.values())
+        single_scores.append(total)
+        evaluations.append((r, r, list(row), ev))
+        if recognised_at is None and max(m[2] for m in ev.values()) >= MIN_SPECIFIC_MATCHES and total >= MIN_TOTAL_MATCHES:
+            recognised_at = r
+        zero_run = zero_run + 1 if total == 0 else 0
+        if recognised_at is not None and zero_run >= STOP_AFTER_DATA_ROWS:
+            break  # a recognised header followed by rows that match nothing: those are its data
+    for r in range(len(single_scores) - 1):
+        if single_scores[r] == 0 or single_scores[r + 1] == 0:
+            continue  # a combined row can only beat both when both match something
+        a, b = rows[r], rows[r + 1]
+        combined = [y if not _is_blank(y) else x for x, y in zip_longest(a, b)]
+        ev = _evaluate(index, combined)
+        total = max(m[1] + m[2] for m in ev.values())
+        if total > max(single_scores[r], single_scores[r + 1]):
+            evaluations.append((r, r + 1, combined, ev))
+    for first, last, cells, ev in evaluations:
+        total = max(m[1] + m[2] for m in ev.values())
+        spec = max(m[2] for m in ev.values())
+        key = (total, spec, -first, -(last - first))
+        if best is None or key > best[0]:
+            best = (key, first, last, cells, ev)
+    assert best is not None
+    _key, first, last, cells, ev = best
+    ranked = sorted(DATASETS, key=lambda d: (ev[d][2], ev[d][1] + ev[d][2]), reverse=True)
+    top, runner = ranked[0], ranked[1]
+    top_spec, runner_spec = ev[top][2], ev[runner][2]
+    top_total = ev[top][1] + ev[top][2]
+    if top_spec < MIN_SPECIFIC_MATCHES or top_total < MIN_TOTAL_MATCHES:
+        matched = [str(cells[i]).strip() for i in sorted(ev[top][0])]
+        where_zh = f"最接近的是第{first + 1}行" if matched else "没有任何一行"
+        where_en = f"the closest is row {first + 1}" if matched else "no row"
+        got_zh = f"（仅匹配：{'、'.join(matched)}）" if matched else "匹配任何已知列名"
+        got_en = f" (matched only: {', '.join(matched)})" if matched else " matches any known column name"
+        return HeaderFailure(
+            f"未识别的表格格式：前{len(rows)}行中没有行政处罚或行政许可的表头，{where_zh}{got_zh}",
+            f"unknown layout: none of the first {len(rows)} rows is a 行政处罚 (penalty) or 行政许可 (license) "
+            f"header; {where_en}{got_en}",
+            first,
+        )
+    if top_spec == runner_spec and ev[top][1] + top_spec == ev[runner][1] + runner_spec:
+        hint = dataset_hint(name_hint)
+        if hint is None:
+            return HeaderFailure(
+                f"表头第{first + 1}行同样匹配行政处罚和行政许可（各{top_spec}个专有列），且文件名无法区分",
+                f"ambiguous header at row {first + 1}: it matches penalty and license columns equally "
+                f"({top_spec} specific columns each) and the file name does not tell",
+                first,
+            )
+        top = hint
+    mapping = ev[top][0]
+    match = HeaderMatch(
+        dataset=top,
+        first_index=first,
+        last_index=last,
+        cells=["" if c is None else str(c) for c in cells],
+        mapping=mapping,
+        n_common=ev[top][1],
+        n_specific=ev[top][2],
+    )
+    present = set(mapping.values())
+    match.missing_required = [c for c in index.seeds.required(top) if c.name not in present]
+    return match
+
+
+def extra_keys(cells: list[str], mapping: dict[int, str], width: int) -> dict[int, str]:
+    """JSON keys for the unmapped columns: the header text as sent, `column_<n>` (1-based) where blank,
+    and a ` [column_<n>]` suffix where a key repeats."""
+    keys: dict[int, str] = {}
+    used: set[str] = set()
+    for i in range(width):
+        if i in mapping:
+            continue
+        h = cells[i] if i < len(cells) else ""
+        key = h if h is not None and str(h).strip() else f"column_{i + 1}"
+        if key in used:
+            key = f"{key} [column_{i + 1}]"
+        used.add(key)
+        keys[i] = key
+    return keys

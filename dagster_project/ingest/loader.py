@@ -1,0 +1,340 @@
+"""ingest_drops: every file of the drops tree ends loaded, quarantined, or skipped as already seen.
+
+Idempotency: a file whose content hash was already loaded (any name, any load) loads nothing; it is
+counted in IngestResult.files_already_loaded. The first time such a copy is seen under a new path (a
+department re-sending the same file in a later drop, or a rename) it gets one ledger row with status
+`already_loaded` and zero rows, so the ledger still shows that the department dropped something that day;
+the same path and bytes seen again add nothing at all (re-running a night changes nothing). A quarantined file is
+re-examined only if its bytes changed (same path and same hash -> skipped, counted in
+files_already_quarantined) unless `retry_quarantined=True` (e.g. after a header alias was added).
+Files are written in batches (up to 500 files or ~200,000 rows), one transaction per batch: a file's raw
+rows, rejected rows, quarantine rows and ledger rows appear together or not at all; a run that dies loses
+at most its current batch, which the next run loads again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .csv_reader import read_csv_drop
+from .excel_reader import read_workbook
+from .headers import AliasIndex
+from .layout import DropItem, walk_drops
+from .schema import LEDGER_COLUMNS, QUARANTINE_COLUMNS, REJECTED_COLUMNS, _q, ensure_raw_schema
+from .seeds import Seeds, load_seeds
+from .tables import TableOutcome, quarantined
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    load_id: str
+    files_seen: int = 0
+    files_loaded: int = 0  # at least one table (CSV / sheet) loaded
+    files_quarantined: int = 0  # nothing loaded, quarantined (whole file or every sheet)
+    files_already_loaded: int = 0  # content hash loaded before: no rows (a ledger row if the path is new)
+    files_already_quarantined: int = 0  # same path and bytes quarantined before: nothing added
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    tables_loaded: int = 0
+    tables_quarantined: int = 0  # includes quarantined sheets of otherwise loaded workbooks
+    tables_skipped: int = 0  # empty sheets
+    quarantine_codes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary_line(self) -> str:
+        codes = ", ".join(f"{k} {v}" for k, v in sorted(self.quarantine_codes.items()))
+        return (
+            f"load {self.load_id}: {self.files_seen} files seen — {self.files_loaded} loaded, "
+            f"{self.files_quarantined} quarantined, {self.files_already_loaded} already loaded, "
+            f"{self.files_already_quarantined} unchanged in quarantine; rows {self.rows_read:,} read = "
+            f"{self.rows_loaded:,} loaded + {self.rows_rejected:,} rejected"
+            + (f"; quarantine: {codes}" if codes else "")
+            + f" ({self.seconds:.1f}s)"
+        )
+
+
+def new_load_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _sha256_file(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+_JSON_SHORT = [("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t"), ("\b", "\\b"), ("\f", "\\f")]
+_JSON_OTHER = [chr(c) for c in range(32) if chr(c) not in "\n\r\t\b\f"]
+
+
+def _json_escape(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    for ch, rep in _JSON_SHORT:
+        if pc.any(pc.match_substring(arr, ch)).as_py():
+            arr = pc.replace_substring(arr, ch, rep)
+    if pc.any(pc.match_substring_regex(arr, "[\\x00-\\x1f]")).as_py():
+        for ch in _JSON_OTHER:
+            arr = pc.replace_substring(arr, ch, f"\\u{ord(ch):04x}")
+    return arr
+
+
+def json_objects(pairs: list[tuple[str, pa.ChunkedArray | pa.Array]], n: int) -> pa.Array:
+    """One compact JSON object per row of the non-null values (key order kept); null where all are null.
+    Same text as json.dumps(obj, ensure_ascii=False, separators=(',', ':'))."""
+    if not pairs:
+        return pa.nulls(n, pa.string())
+    pieces = []
+    for key, arr in pairs:
+        k = json.dumps(key, ensure_ascii=False)
+        piece = pc.binary_join_element_wise(pa.scalar("," + k + ':"'), _json_escape(arr), pa.scalar('"'), "")
+        pieces.append(pc.fill_null(piece, ""))
+    joined = pc.binary_join_element_wise(*pieces, "") if len(pieces) > 1 else pieces[0]
+    obj = pc.binary_join_element_wise(pa.scalar("{"), pc.utf8_slice_codeunits(joined, 1), pa.scalar("}"), "")
+    out = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), obj)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def final_table(t: TableOutcome, columns: list[str], seg: int) -> pa.Table:
+    """The rows of one table in raw.<dataset> shape (canonical columns, extra_columns, source_row) + seg."""
+    data = t.data
+    n = data.num_rows
+    by_column = {c: i for i, c in t.mapping.items()}
+    # the readers give empty cells as NULL already: values pass through untouched
+    arrays = [data.column(f"c{by_column[c]}") if c in by_column else pa.nulls(n, pa.string()) for c in columns]
+    extras = [(k, data.column(f"c{i}")) for i, k in sorted(t.extras.items())]
+    arrays.append(json_objects(extras, n))
+    arrays.append(data.column("source_row"))
+    arrays.append(pa.array(np.full(n, seg, dtype=np.int32)))
+    return pa.Table.from_arrays(arrays, names=columns + ["extra_columns", "source_row", "seg"])
+
+
+class _Writer:
+    """Buffers the outcome of many files and writes them in one transaction per batch: raw rows, rejected
+    rows, quarantine rows and ledger rows of a batch appear together or not at all."""
+
+    MAX_ROWS = 200_000
+    MAX_FILES = 500
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seeds: Seeds, load_id: str):
+        self.con, self.seeds, self.load_id = con, seeds, load_id
+        self._reset()
+
+    def _reset(self) -> None:
+        self.data: dict[str, list[pa.Table]] = {}
+        self.segments: list[tuple] = []  # (department, drop_date, file_path, file_hash, sheet_name, loaded_at)
+        self.rejected: list[tuple] = []
+        self.quarantine: list[tuple] = []
+        self.ledger: list[tuple] = []
+        self.rows = 0
+        self.files = 0
+
+    def prepare(self, tables: list[TableOutcome]) -> list[pa.Table | None]:
+        """The raw.<dataset> shape of each loaded table (segment numbers are fixed in add_file)."""
+        return [final_table(t, self.seeds.canonical_names(t.dataset), 0)
+                if t.status == "loaded" and t.rows_loaded else None for t in tables]
+
+    def add_file(self, item: DropItem, file_hash: str | None, file_format: str | None, encoding: str | None,
+                 tables: list[TableOutcome], prepared: list[pa.Table | None]) -> None:
+        now = _utcnow()
+        lineage = (item.department, item.drop_date, item.rel, file_hash)
+        for t, final in zip(tables, prepared):
+            if final is not None:
+                seg = len(self.segments) + 1
+                self.segments.append((*lineage, t.sheet_name, now))
+                final = final.set_column(final.num_columns - 1, "seg",
+                                         pa.array(np.full(final.num_rows, seg, dtype=np.int32)))
+                self.data.setdefault(t.dataset, []).append(final)
+                self.rows += t.rows_loaded
+            if t.status == "loaded":
+                self.rejected.extend(
+                    (self.load_id, *lineage, t.sheet_name, r.source_row, t.dataset, r.raw_text, r.reason)
+                    for r in t.rejected)
+                self.rows += t.rows_rejected
+            elif t.status == "quarantined":
+                self.quarantine.append((self.load_id, *lineage, t.code, t.reason, now))
+            self.ledger.append((self.load_id, *lineage, file_format, encoding, t.sheet_name, t.dataset, t.header_row,
+                                t.status, t.rows_read, t.rows_loaded, t.rows_rejected, now))
+        self.files += 1
+        if self.rows >= self.MAX_ROWS or self.files >= self.MAX_FILES:
+            self.flush()
+
+    def _insert_rows_of(self, table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        names = [n for n, _t in columns]
+        batch = pa.table({n: [r[k] for r in rows] for k, n in enumerate(names)})
+        casts = ", ".join(f"CAST({_q(n)} AS {t})" for n, t in columns)
+        self.con.register("__ingest_small", batch)
+        try:
+            self.con.execute(f"INSERT INTO raw.{table} ({', '.join(_q(n) for n in names)}) SELECT {casts} FROM __ingest_small")
+        finally:
+            self.con.unregister("__ingest_small")
+
+    def flush(self) -> None:
+        if not self.files:
+            return
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            seg_params = [list(col) for col in zip(*self.segments)] if self.segments else [[]] * 6
+            for dataset, parts in self.data.items():
+                columns = self.seeds.canonical_names(dataset)
+                batch = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+                names = ", ".join(_q(c) for c in columns)
+                con.register("__ingest_batch", batch)
+                try:
+                    con.execute(
+                        f"INSERT INTO raw.{dataset} ({names}, extra_columns, department, drop_date, file_path, file_hash,"
+                        f" sheet_name, source_row, load_id, loaded_at) SELECT {names}, extra_columns,"
+                        " (?::VARCHAR[])[seg], (?::DATE[])[seg], (?::VARCHAR[])[seg], (?::VARCHAR[])[seg],"
+                        " (?::VARCHAR[])[seg], source_row, ?, (?::TIMESTAMP[])[seg] FROM __ingest_batch",
+                        [*seg_params[:5], self.load_id, seg_params[5]],
+                    )
+                finally:
+                    con.unregister("__ingest_batch")
+            self._insert_rows_of("rejected_rows", REJECTED_COLUMNS, self.rejected)
+            self._insert_rows_of("quarantine", QUARANTINE_COLUMNS, self.quarantine)
+            self._insert_rows_of("ingest_ledger", LEDGER_COLUMNS, self.ledger)
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            raise
+        finally:
+            self._reset()
+
+
+def _read_tables(item: DropItem, raw: bytes, index: AliasIndex) -> tuple[str | None, list[TableOutcome]]:
+    name = item.rel.rsplit("/", 1)[-1]
+    if item.file_format == "csv":
+        return read_csv_drop(raw, name, index)
+    if not raw or raw.isspace():
+        return None, [quarantined("empty_file", "文件为空", "the file is empty")]
+    return None, read_workbook(raw, name, index)
+
+
+def ingest_drops(
+    con: duckdb.DuckDBPyConnection,
+    drops_root: Path,
+    *,
+    load_id: str | None = None,
+    drop_dates: set[date] | None = None,
+    retry_quarantined: bool = False,
+) -> IngestResult:
+    """Load every drop under `drops_root` (only the drop-date folders in `drop_dates` if given; off-layout
+    files anywhere are always reported). Never raises on bad input."""
+    started = time.perf_counter()
+    seeds = load_seeds()
+    ensure_raw_schema(con, seeds)
+    index = AliasIndex(seeds)
+    result = IngestResult(load_id=load_id or new_load_id())
+    writer = _Writer(con, seeds, result.load_id)
+    codes: Counter[str] = Counter()
+    if drop_dates is not None:
+        drop_dates = {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in drop_dates}
+    root = str(drops_root)
+    if not Path(root).is_dir():
+        msg = f"drops root {root} does not exist or is not a folder: nothing ingested"
+        log.warning(msg)
+        result.warnings.append(msg)
+        return result
+
+    loaded_hashes = {
+        h for (h,) in con.execute(
+            "SELECT DISTINCT file_hash FROM raw.ingest_ledger WHERE status <> 'quarantined' AND file_hash IS NOT NULL"
+        ).fetchall()
+    }
+    quarantined_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.quarantine").fetchall())
+    ledger_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.ingest_ledger").fetchall())
+
+    for item in walk_drops(root, drop_dates):
+        result.files_seen += 1
+        file_hash: str | None = None
+        raw: bytes | None = None
+        tables: list[TableOutcome]
+        prepared: list[pa.Table | None] = []
+        encoding = None
+        try:
+            if item.readable:
+                if item.code:
+                    file_hash = _sha256_file(item.path)
+                else:
+                    with open(item.path, "rb") as f:
+                        raw = f.read()
+                    file_hash = hashlib.sha256(raw).hexdigest()
+        except OSError as e:
+            item.code = "unreadable_file"
+            item.reason_zh, item.reason_en = "文件无法读取", f"the file cannot be read: {e.strerror or e}"
+        if file_hash is not None and file_hash in loaded_hashes:
+            result.files_already_loaded += 1
+            if (item.rel, file_hash) not in ledger_keys:
+                # the same bytes under another name or drop date: recorded once, nothing loaded
+                log.info("already loaded (same content under another path): %s", item.rel)
+                writer.add_file(item, file_hash, item.file_format, None,
+                                [TableOutcome(status="already_loaded")], [None])
+                ledger_keys.add((item.rel, file_hash))
+            continue
+        if (item.rel, file_hash) in quarantined_keys and not retry_quarantined:
+            result.files_already_quarantined += 1
+            continue
+        if item.code:
+            tables = [quarantined(item.code, item.reason_zh, item.reason_en)]
+        else:
+            assert raw is not None
+            try:
+                encoding, tables = _read_tables(item, raw, index)
+                prepared = writer.prepare(tables)
+            except Exception as e:  # noqa: BLE001 - one strange file must not stop the night
+                log.exception("could not parse %s", item.rel)
+                tables = [quarantined("parse_error", f"读取时出错：{type(e).__name__}",
+                                      f"error while reading the file: {type(e).__name__}: {e}")]
+            raw = None
+        if item.code or len(prepared) != len(tables):
+            prepared = [None] * len(tables)
+        writer.add_file(item, file_hash, item.file_format, encoding, tables, prepared)
+
+        loaded = [t for t in tables if t.status == "loaded"]
+        for t in tables:
+            if t.status == "quarantined":
+                result.tables_quarantined += 1
+                codes[t.code or "?"] += 1
+            elif t.status == "skipped":
+                result.tables_skipped += 1
+            result.rows_read += t.rows_read
+            result.rows_loaded += t.rows_loaded
+            result.rows_rejected += t.rows_rejected
+        result.tables_loaded += len(loaded)
+        if loaded:
+            result.files_loaded += 1
+            if file_hash:
+                loaded_hashes.add(file_hash)
+        else:
+            result.files_quarantined += 1
+        if any(t.status == "quarantined" for t in tables):
+            quarantined_keys.add((item.rel, file_hash))
+        ledger_keys.add((item.rel, file_hash))
+    writer.flush()
+    result.quarantine_codes = dict(codes)
+    result.seconds = time.perf_counter() - started
+    log.info(result.summary_line())
+    return result

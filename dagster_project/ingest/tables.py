@@ -1,0 +1,163 @@
+"""What reading one file produces: one TableOutcome per CSV table or workbook sheet."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .headers import HeaderMatch, extra_keys
+
+ABOVE_HEADER_MIN_CELLS = 3  # a row above the header with this many filled cells is data, not a title
+
+
+@dataclass
+class RejectedRow:
+    source_row: int
+    raw_text: str
+    reason: str
+
+
+@dataclass
+class TableOutcome:
+    status: str  # 'loaded' | 'quarantined' | 'skipped' (empty sheet) | 'already_loaded' (same bytes loaded before)
+    sheet_name: str | None = None
+    dataset: str | None = None
+    header_row: int | None = None  # 1-based physical row where the header starts
+    code: str | None = None  # quarantine reason code
+    reason: str | None = None  # quarantine reason, Chinese then English
+    data: pa.Table | None = None  # columns c0..c{n-1} (text; '' or null = empty) + source_row; rows to load
+    mapping: dict[int, str] = field(default_factory=dict)  # column index -> canonical column
+    extras: dict[int, str] = field(default_factory=dict)  # column index -> extra_columns JSON key
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return 0 if self.data is None else self.data.num_rows
+
+    @property
+    def rows_rejected(self) -> int:
+        return len(self.rejected)
+
+    @property
+    def rows_read(self) -> int:
+        return self.rows_loaded + self.rows_rejected
+
+
+def quarantined(code: str, reason_zh: str, reason_en: str, **kw) -> TableOutcome:
+    return TableOutcome(status="quarantined", code=code, reason=f"{reason_zh} / {reason_en}", **kw)
+
+
+def reject_reason(code: str, zh: str, en: str) -> str:
+    return f"{code}: {zh} / {en}"
+
+
+REASON_ABOVE_HEADER = reject_reason(
+    "above_header", "表头之上的数据行（可能是叠放在上面的另一张表）", "row above the header row (another table stacked above?)"
+)
+REASON_REPEATED_HEADER = reject_reason(
+    "repeated_header", "与表头相同的重复表头行（可能是拼接的文件）", "the header row repeated (files concatenated?)"
+)
+
+
+def wrong_field_count(expected: int, actual: int | None) -> str:
+    got = "?" if actual is None else str(actual)
+    return reject_reason(
+        "wrong_field_count",
+        f"字段数不符：表头有{expected}列，此行有{got}列",
+        f"wrong field count: the header has {expected} columns, this row has {got}",
+    )
+
+
+def nonblank_count(cells: list[object]) -> int:
+    return sum(1 for c in cells if c is not None and str(c).strip() != "")
+
+
+def _filled(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    return pc.fill_null(pc.not_equal(col, ""), False)
+
+
+def _blank_rows(body: pa.Table, names: list[str]) -> np.ndarray:
+    """Indices of rows whose every cell is empty, narrowing column by column (cheap when few are blank)."""
+    idx: np.ndarray | None = None
+    if body.num_rows == 0:
+        return np.zeros(0, dtype=np.int64)
+    for n in names:
+        col = body.column(n) if idx is None else body.column(n).take(pa.array(idx))
+        empty = pc.fill_null(pc.equal(pc.binary_length(col), 0), True).to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(empty) if idx is None else idx[empty]
+        if len(idx) == 0:
+            break
+    return idx if idx is not None else np.arange(body.num_rows)
+
+
+def missing_required_outcome(match: HeaderMatch, seeds, **kw) -> TableOutcome:
+    names_zh = "、".join(c.label_zh for c in match.missing_required)
+    names_en = ", ".join(f"{c.name} ({c.label_zh})" for c in match.missing_required)
+    kind_zh = "行政处罚" if match.dataset == "penalty" else "行政许可"
+    return quarantined(
+        "missing_required_columns",
+        f"{kind_zh}表头缺少必填列：{names_zh}",
+        f"the {match.dataset} header lacks required columns: {names_en}",
+        dataset=match.dataset,
+        **kw,
+    )
+
+
+def finish_table(
+    body: pa.Table,
+    match: HeaderMatch,
+    width: int,
+    rejected: list[RejectedRow],
+    raw_text_for: Callable[[list[int]], list[str]],
+    **kw,
+) -> TableOutcome:
+    """Drop blank rows, reject repeated header rows, decide extra_columns keys; `body` has c0..c{width-1}
+    (strings) and source_row (int32) for every record read after the header, in file order."""
+    names = [f"c{i}" for i in range(width)]
+    blank = _blank_rows(body, names)
+    if len(blank):
+        keep = np.ones(body.num_rows, dtype=bool)
+        keep[blank] = False
+        body = body.filter(pa.array(keep))
+    # repeated header: most mapped cells hold exactly their header text (concatenated files); candidates
+    # are rows repeating one of the first two mapped header cells, then every mapped cell is compared
+    checks = [(i, match.cells[i]) for i in sorted(match.mapping) if i < width and match.cells[i].strip()]
+    if body.num_rows and len(checks) >= 2:
+        need = max(2, math.ceil(len(checks) / 2))
+        cand = None
+        for i, text in checks[:2]:
+            eq = pc.fill_null(pc.equal(body.column(names[i]), text), False)
+            cand = eq if cand is None else pc.or_(cand, eq)
+        idx = np.flatnonzero(cand.to_numpy(zero_copy_only=False)) if pc.any(cand).as_py() else []
+        repeated = np.zeros(body.num_rows, dtype=bool)
+        if len(idx):
+            sub = body.take(pa.array(idx))
+            hits = np.zeros(len(idx), dtype=np.int32)
+            for i, text in checks:
+                hits += np.asarray([v == text for v in sub.column(names[i]).to_pylist()], dtype=np.int32)
+            repeated[idx[hits >= need]] = True
+        if repeated.any():
+            rows = body.column("source_row").to_numpy()[repeated].tolist()
+            for src, text in zip(rows, raw_text_for(rows)):
+                rejected.append(RejectedRow(int(src), text, REASON_REPEATED_HEADER))
+            body = body.filter(pa.array(~repeated))
+    # unmapped columns become extra_columns keys only where some row fills them
+    extras = extra_keys(match.cells, match.mapping, width)
+    if body.num_rows:
+        extras = {i: k for i, k in extras.items() if pc.any(_filled(body.column(names[i]))).as_py()}
+    else:
+        extras = {}
+    rejected.sort(key=lambda r: r.source_row)
+    return TableOutcome(
+        status="loaded",
+        dataset=match.dataset,
+        data=body,
+        mapping={i: c for i, c in match.mapping.items() if i < width},
+        extras=extras,
+        rejected=rejected,
+        **kw,
+    )

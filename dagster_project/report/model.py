@@ -1,0 +1,601 @@
+"""Read the marts (read-only) and compute the figures of one month's 通报.
+
+Everything a department is judged on is recomputed from integer counts summed over its
+rows (never by averaging rates), and kept as exact fractions until it is formatted.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterable
+
+from .errors import NoDataError, ReportError
+from .fmt import DATASET_ORDER, dataset_zh, fmt_int, fmt_pct, shift_month
+from .thresholds import Threshold
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+TREND_MONTHS = 12
+
+COMPLIANCE_TABLE = "marts.dual_disclosure_compliance"
+ITEM_TABLE = "marts.fct_rectification_item"
+VIOLATION_TABLE = "marts.fct_rule_violation_summary"
+
+
+def _ratio(num: int, den: int) -> Fraction | None:
+    return Fraction(num, den) if den else None
+
+
+@dataclass(frozen=True)
+class Counts:
+    records: int = 0
+    compliant: int = 0
+    late: int = 0
+    date_readable: int = 0
+    code_check: int = 0
+    code_error: int = 0
+    code_conflict: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(*(a + b for a, b in zip(self.astuple(), other.astuple())))
+
+    def astuple(self) -> tuple[int, ...]:
+        return (
+            self.records,
+            self.compliant,
+            self.late,
+            self.date_readable,
+            self.code_check,
+            self.code_error,
+            self.code_conflict,
+        )
+
+    @property
+    def compliance_rate(self) -> Fraction | None:
+        return _ratio(self.compliant, self.records)
+
+    @property
+    def late_rate(self) -> Fraction | None:
+        return _ratio(self.late, self.date_readable)
+
+    @property
+    def code_error_rate(self) -> Fraction | None:
+        return _ratio(self.code_error + self.code_conflict, self.code_check)
+
+    def rate(self, metric: str) -> Fraction | None:
+        return getattr(self, metric)
+
+
+def total(counts: Iterable[Counts]) -> Counts:
+    out = Counts()
+    for c in counts:
+        out = out + c
+    return out
+
+
+def delta(cur: Fraction | None, prev: Fraction | None) -> Fraction | None:
+    return None if cur is None or prev is None else cur - prev
+
+
+@dataclass(frozen=True)
+class MartRow:
+    department: str
+    department_name: str
+    district: str
+    month: str
+    dataset: str
+    counts: Counts
+    is_missing_report: bool
+    compliance_rate: float | None
+    late_rate: float | None
+    on_time_rate: float | None
+    code_error_rate: float | None
+    completeness_rate: float | None
+
+
+@dataclass
+class Department:
+    department: str
+    department_name: str
+    district: str
+    counts: Counts
+    datasets: tuple[str, ...]
+    missing_datasets: tuple[str, ...]
+    prev: Counts | None = None
+    rank: int | None = None
+    verdict: str | None = None  # "praise" | "criticise" | None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def missing_report_count(self) -> int:
+        return len(self.missing_datasets)
+
+    @property
+    def reported(self) -> bool:
+        return self.counts.records > 0
+
+    def metric(self, name: str) -> Fraction | int | None:
+        if name == "missing_report_count":
+            return self.missing_report_count
+        return self.counts.rate(name)
+
+    @property
+    def missing_zh(self) -> str:
+        return "、".join(dataset_zh(d) for d in self.missing_datasets)
+
+
+@dataclass
+class Group:
+    """A rollup (district or dataset) of department rows."""
+
+    key: str
+    label: str
+    counts: Counts
+    prev: Counts | None
+    departments: int
+    reporting: int
+    missing: int  # department × dataset missing reports
+    rank: int | None = None
+
+
+@dataclass
+class MonthTotal:
+    month: str
+    counts: Counts | None  # None: no rows at all that month
+    reporting: int = 0
+    expected: int = 0
+    missing: int = 0
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule_id: str
+    rule_message_zh: str
+    count: int
+    departments: int
+
+
+@dataclass(frozen=True)
+class Item:
+    department: str
+    department_name: str
+    month: str
+    dataset: str
+    record_id: str | None
+    decision_no: str | None
+    party_name: str | None
+    decision_date: date | None
+    drop_date: date | None
+    issue_kind: str
+    rule_id: str | None
+    rule_message_zh: str | None
+    column_label_zh: str | None
+    offending_value: str | None
+    source_file: str | None
+    source_row: int | None
+    severity: str | None = None  # 'error' | 'warn' (optional column of the mart)
+
+    @property
+    def is_warning(self) -> bool:
+        return self.issue_kind == "violation" and (self.severity or "").lower() in ("warn", "warning")
+
+
+@dataclass
+class MonthData:
+    month: str
+    prev_month: str
+    rows: list[MartRow]  # this month's mart rows
+    departments: list[Department]  # ranked order
+    districts: list[Group]
+    datasets: list[Group]
+    total: Counts
+    prev_total: Counts | None
+    trend: list[MonthTotal]
+    violations: list[Violation]
+    items: dict[str, list[Item]]  # department -> items, departments sorted
+    thresholds: tuple[Threshold, ...]
+    prev_departments: dict[str, Department] = field(default_factory=dict)
+
+    @property
+    def expected_departments(self) -> int:
+        return len(self.departments)
+
+    @property
+    def reporting_departments(self) -> int:
+        return sum(1 for d in self.departments if d.reported)
+
+    @property
+    def missing_reports(self) -> int:
+        return sum(d.missing_report_count for d in self.departments)
+
+    @property
+    def missing_departments(self) -> int:
+        return sum(1 for d in self.departments if d.missing_datasets)
+
+    @property
+    def praised(self) -> list[Department]:
+        return [d for d in self.departments if d.verdict == "praise"]
+
+    @property
+    def criticised(self) -> list[Department]:
+        return [d for d in self.departments if d.verdict == "criticise"]
+
+    def dataset_total(self, dataset: str) -> Counts:
+        return total(r.counts for r in self.rows if r.dataset == dataset)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _connect(warehouse: Path):
+    import duckdb
+
+    warehouse = Path(warehouse)
+    if not warehouse.is_file():
+        raise ReportError(f"找不到数据仓库文件 {warehouse}（请先运行构建）")
+    try:
+        return duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:  # e.g. locked by a running build
+        raise ReportError(f"无法以只读方式打开数据仓库 {warehouse}：{exc}") from exc
+
+
+def _check_tables(con) -> None:
+    have = {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    }
+    missing = [t for t in (COMPLIANCE_TABLE, ITEM_TABLE, VIOLATION_TABLE) if t not in have]
+    if missing:
+        raise ReportError(
+            "数据仓库中缺少生成通报所需的表：" + "、".join(missing) + "（请先运行 dbt 构建 marts）"
+        )
+
+
+_MONTH_SQL = "left(cast(month as varchar), 7)"
+
+
+def _load_rows(con, first: str, last: str) -> list[MartRow]:
+    sql = f"""
+        select department, department_name, district, {_MONTH_SQL} as m, dataset,
+               coalesce(records, 0), coalesce(compliant_records, 0), coalesce(late_records, 0),
+               coalesce(date_readable_records, 0), coalesce(code_check_records, 0),
+               coalesce(code_error_records, 0), coalesce(code_conflict_records, 0),
+               coalesce(is_missing_report, false),
+               compliance_rate, late_rate, on_time_rate, code_error_rate, completeness_rate
+        from {COMPLIANCE_TABLE}
+        where {_MONTH_SQL} between ? and ?
+        order by m, department, dataset
+    """
+    out = []
+    for r in con.execute(sql, [first, last]).fetchall():
+        out.append(
+            MartRow(
+                department=str(r[0]),
+                department_name=str(r[1] if r[1] is not None else r[0]),
+                district=str(r[2]) if r[2] is not None else "未注明",
+                month=r[3],
+                dataset=str(r[4]),
+                counts=Counts(*(int(x) for x in r[5:12])),
+                is_missing_report=bool(r[12]),
+                compliance_rate=_f(r[13]),
+                late_rate=_f(r[14]),
+                on_time_rate=_f(r[15]),
+                code_error_rate=_f(r[16]),
+                completeness_rate=_f(r[17]),
+            )
+        )
+    return out
+
+
+def _f(x) -> float | None:
+    return None if x is None else float(x)
+
+
+def _load_violations(con, month: str) -> list[Violation]:
+    """Violations of the month per rule. A rule whose message varies (e.g. the late rule,
+    whose message names the number of working days) is labelled by the messages' common
+    part, so that it counts as one rule."""
+    sql = f"""
+        select coalesce(cast(rule_id as varchar), ''), coalesce(cast(rule_message_zh as varchar), ''),
+               sum(coalesce(violation_count, 0))::bigint, list(distinct department order by department)
+        from {VIOLATION_TABLE}
+        where {_MONTH_SQL} = ?
+        group by 1, 2
+        having sum(coalesce(violation_count, 0)) > 0
+        order by 1, 3 desc, 2
+    """
+    by_rule: dict[str, list[tuple[str, int, list[str]]]] = defaultdict(list)
+    for rule_id, message, count, depts in con.execute(sql, [month]).fetchall():
+        by_rule[rule_id].append((message, int(count), list(depts)))
+    out = []
+    for rule_id, rows in by_rule.items():
+        messages = [m for m, _, _ in rows]
+        out.append(
+            Violation(
+                rule_id=rule_id,
+                rule_message_zh=_common_label(messages, rule_id),
+                count=sum(c for _, c, _ in rows),
+                departments=len({d for _, _, ds in rows for d in ds}),
+            )
+        )
+    out.sort(key=lambda v: (-v.count, v.rule_id))
+    return out
+
+
+def _common_label(messages: list[str], rule_id: str) -> str:
+    messages = sorted({m for m in messages if m})
+    if not messages:
+        return rule_id or "（未注明）"
+    if len(messages) == 1:
+        return messages[0]
+    prefix = os.path.commonprefix(messages)
+    depth = 0
+    cut = len(prefix)
+    for i, ch in enumerate(prefix):  # drop an unclosed bracket and what follows it
+        if ch in "（(":
+            if depth == 0:
+                cut = i
+            depth += 1
+        elif ch in "）)":
+            depth -= 1
+            if depth == 0:
+                cut = len(prefix)
+    label = prefix[:cut] if depth > 0 else prefix
+    label = label.rstrip("0123456789第，,、；;：: ")
+    return label if len(label) >= 4 else messages[0]
+
+
+def _columns(con, table: str) -> set[str]:
+    schema, name = table.split(".")
+    return {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()
+    }
+
+
+def _load_items(con, month: str) -> dict[str, list[Item]]:
+    severity = "cast(severity as varchar)" if "severity" in _columns(con, ITEM_TABLE) else "null"
+    sql = f"""
+        select department, department_name, {_MONTH_SQL}, dataset, cast(record_id as varchar),
+               cast(decision_no as varchar), cast(party_name as varchar),
+               try_cast(decision_date as date), try_cast(drop_date as date),
+               issue_kind, cast(rule_id as varchar), cast(rule_message_zh as varchar),
+               cast(column_label_zh as varchar), cast(offending_value as varchar),
+               cast(source_file as varchar), try_cast(source_row as bigint), {severity}
+        from {ITEM_TABLE}
+        where {_MONTH_SQL} = ?
+        order by department,
+                 case dataset when 'penalty' then 0 when 'license' then 1 else 2 end, dataset,
+                 source_file nulls last, source_row nulls last, decision_date nulls last,
+                 issue_kind, rule_id nulls last, record_id nulls last,
+                 column_label_zh nulls last, offending_value nulls last
+    """
+    out: dict[str, list[Item]] = defaultdict(list)
+    for r in con.execute(sql, [month]).fetchall():
+        out[str(r[0])].append(
+            Item(
+                department=str(r[0]),
+                department_name=str(r[1] if r[1] is not None else r[0]),
+                month=r[2],
+                dataset=str(r[3]),
+                record_id=r[4],
+                decision_no=r[5],
+                party_name=r[6],
+                decision_date=r[7],
+                drop_date=r[8],
+                issue_kind=str(r[9]),
+                rule_id=r[10],
+                rule_message_zh=r[11],
+                column_label_zh=r[12],
+                offending_value=r[13],
+                source_file=r[14],
+                source_row=None if r[15] is None else int(r[15]),
+                severity=r[16],
+            )
+        )
+    return dict(sorted(out.items()))
+
+
+# --------------------------------------------------------------------------- computing
+
+
+def _departments(rows: list[MartRow]) -> dict[str, Department]:
+    by: dict[str, list[MartRow]] = defaultdict(list)
+    for r in rows:
+        by[r.department].append(r)
+    out = {}
+    for dept, rs in sorted(by.items()):
+        rs = sorted(rs, key=lambda r: (DATASET_ORDER.get(r.dataset, 9), r.dataset))
+        out[dept] = Department(
+            department=dept,
+            department_name=rs[0].department_name,
+            district=rs[0].district,
+            counts=total(r.counts for r in rs),
+            datasets=tuple(r.dataset for r in rs),
+            missing_datasets=tuple(r.dataset for r in rs if r.is_missing_report),
+        )
+    return out
+
+
+def _sort_key(counts: Counts, tiebreak: str):
+    """合规率 desc, then 迟报率 asc (unknown last), then code; no records: last."""
+    cr = counts.compliance_rate
+    lr = counts.late_rate
+    return (
+        cr is None,
+        -(cr if cr is not None else 0),
+        lr is None,
+        lr if lr is not None else 0,
+        tiebreak,
+    )
+
+
+def _assign_ranks(items: list, counts_of) -> None:
+    """Competition ranking (1, 2, 2, 4) on (合规率, 迟报率); rows without records get none."""
+    prev_key = None
+    prev_rank = 0
+    for i, it in enumerate(items, start=1):
+        c = counts_of(it)
+        if c.records == 0:
+            it.rank = None
+            continue
+        key = (c.compliance_rate, c.late_rate)
+        it.rank = prev_rank if key == prev_key else i
+        prev_key, prev_rank = key, it.rank
+
+
+def _judge(dept: Department, thresholds: tuple[Threshold, ...]) -> None:
+    praise = [t for t in thresholds if t.action == "praise"]
+    criticise = [t for t in thresholds if t.action == "criticise"]
+    hits = [t for t in criticise if t.holds(dept.metric(t.metric))]
+    if hits:
+        dept.verdict = "criticise"
+        dept.reasons = tuple(_reason(dept, t) for t in hits)
+        return
+    if praise and all(t.holds(dept.metric(t.metric)) for t in praise):
+        dept.verdict = "praise"
+        dept.reasons = tuple(_reason(dept, t) for t in praise)
+
+
+def _reason(dept: Department, t: Threshold) -> str:
+    label = t.description_zh or t.condition_zh()
+    if t.metric == "missing_report_count":
+        return f"{label}（未报送：{dept.missing_zh}）"
+    actual = dept.metric(t.metric)
+    digits = 3 if t.metric == "code_error_rate" else 2
+    shown = fmt_pct(actual, digits) if t.is_rate else fmt_int(actual)  # type: ignore[arg-type]
+    return f"{label}（本月{t.metric_zh} {shown}）"
+
+
+def _groups(depts: list[Department], prev: dict[str, Department], key_of, label_of) -> list[Group]:
+    by: dict[str, list[Department]] = defaultdict(list)
+    for d in depts:
+        by[key_of(d)].append(d)
+    prev_by: dict[str, list[Department]] = defaultdict(list)
+    for d in prev.values():
+        prev_by[key_of(d)].append(d)
+    out = []
+    for k, ds in by.items():
+        out.append(
+            Group(
+                key=k,
+                label=label_of(k),
+                counts=total(d.counts for d in ds),
+                prev=total(d.counts for d in prev_by[k]) if prev_by.get(k) else None,
+                departments=len(ds),
+                reporting=sum(1 for d in ds if d.reported),
+                missing=sum(d.missing_report_count for d in ds),
+            )
+        )
+    return out
+
+
+def _dataset_groups(rows: list[MartRow], prev_rows: list[MartRow]) -> list[Group]:
+    out = []
+    keys = sorted({r.dataset for r in rows}, key=lambda d: (DATASET_ORDER.get(d, 9), d))
+    for ds in keys:
+        rs = [r for r in rows if r.dataset == ds]
+        ps = [r for r in prev_rows if r.dataset == ds]
+        out.append(
+            Group(
+                key=ds,
+                label=dataset_zh(ds),
+                counts=total(r.counts for r in rs),
+                prev=total(r.counts for r in ps) if ps else None,
+                departments=len({r.department for r in rs}),
+                reporting=len({r.department for r in rs if r.counts.records > 0}),
+                missing=sum(1 for r in rs if r.is_missing_report),
+            )
+        )
+    return out
+
+
+def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -> MonthData:
+    if not isinstance(month, str) or not MONTH_RE.match(month):
+        raise ReportError(f"月份格式应为 YYYY-MM（如 2026-03），收到 {month!r}")
+    first = shift_month(month, -(TREND_MONTHS - 1))
+    prev_month = shift_month(month, -1)
+    con = _connect(warehouse)
+    try:
+        _check_tables(con)
+        all_rows = _load_rows(con, min(first, prev_month), month)
+        rows = [r for r in all_rows if r.month == month]
+        if not rows:
+            have = con.execute(
+                f"select min({_MONTH_SQL}), max({_MONTH_SQL}), count(*) from {COMPLIANCE_TABLE}"
+            ).fetchone()
+            span = (
+                f"仓库中现有数据的报送月份为 {have[0]} 至 {have[1]}"
+                if have and have[2]
+                else "仓库中尚无任何报送质量数据"
+            )
+            raise NoDataError(
+                f"{month} 没有任何报送数据（{COMPLIANCE_TABLE} 中无该月记录），无法生成该月通报；{span}。"
+            )
+        received = sum(r.counts.records for r in rows)
+        if received == 0:
+            missing = sum(1 for r in rows if r.is_missing_report)
+            raise NoDataError(
+                f"{month} 没有任何报送数据：当月未收到任何记录（{COMPLIANCE_TABLE} 中该月 {len(rows)} 行"
+                f"记录数均为 0，其中漏报 {missing} 项），无法生成该月通报；请确认该月的报送是否已入库。"
+            )
+        violations = _load_violations(con, month)
+        items = _load_items(con, month)
+    finally:
+        con.close()
+
+    prev_rows = [r for r in all_rows if r.month == prev_month]
+    depts = _departments(rows)
+    prev_depts = _departments(prev_rows)
+    for code, d in depts.items():
+        if code in prev_depts:
+            d.prev = prev_depts[code].counts
+        _judge(d, thresholds)
+    ranked = sorted(depts.values(), key=lambda d: _sort_key(d.counts, d.department))
+    _assign_ranks(ranked, lambda d: d.counts)
+
+    districts = _groups(ranked, prev_depts, lambda d: d.district, lambda k: k)
+    districts.sort(key=lambda g: _sort_key(g.counts, g.key))
+    _assign_ranks(districts, lambda g: g.counts)
+
+    trend = []
+    for i in range(TREND_MONTHS - 1, -1, -1):
+        m = shift_month(month, -i)
+        rs = [r for r in all_rows if r.month == m]
+        if not rs:
+            trend.append(MonthTotal(m, None))
+            continue
+        trend.append(
+            MonthTotal(
+                month=m,
+                counts=total(r.counts for r in rs),
+                reporting=len({r.department for r in rs if r.counts.records > 0}),
+                expected=len({r.department for r in rs}),
+                missing=sum(1 for r in rs if r.is_missing_report),
+            )
+        )
+
+    return MonthData(
+        month=month,
+        prev_month=prev_month,
+        rows=sorted(rows, key=lambda r: (r.department, DATASET_ORDER.get(r.dataset, 9), r.dataset)),
+        departments=ranked,
+        districts=districts,
+        datasets=_dataset_groups(rows, prev_rows),
+        total=total(r.counts for r in rows),
+        prev_total=total(r.counts for r in prev_rows) if prev_rows else None,
+        trend=trend,
+        violations=violations,
+        items=items,
+        thresholds=thresholds,
+        prev_departments=prev_depts,
+    )

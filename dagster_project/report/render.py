@@ -1,0 +1,201 @@
+"""``render_monthly_report``: the monthly 通报 (HTML, PDF, Excel) and the 整改清单."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import tables as T
+from .charts import trend_chart, violations_chart
+from .content import DEFAULT_DOC_PREFIX, DEFAULT_ISSUER, REPORT_NAME, build_document
+from .errors import ReportError
+from .excel import rectification_filename, write_rectification_workbook, write_report_workbook
+from .fmt import fmt_pct, shift_month
+from .html import render_html
+from .model import MONTH_RE, load_month
+from .pdf import render_pdf
+from .thresholds import load_thresholds
+
+RECTIFICATION_DIR = "整改清单"
+
+#: Sheets of the main workbook, in order (one table each).
+MAIN_SHEETS = (
+    "总体情况",
+    "部门排名",
+    "区域汇总",
+    "数据集汇总",
+    "表扬名单",
+    "通报批评名单",
+    "高频问题",
+    "月度趋势",
+    "整改清单汇总",
+    "部门数据集明细",
+    "评定标准",
+    "指标口径",
+)
+#: Sheets of each department's 整改清单 workbook.
+RECTIFICATION_SHEETS = ("整改清单", "说明")
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """The month's outcome in a few figures; ``str()`` gives a one-line Chinese summary."""
+
+    month: str
+    records: int
+    compliance_rate: str  # formatted, e.g. "97.24%"
+    late_rate: str
+    praised: tuple[str, ...]  # department codes, in ranking order
+    criticised: tuple[str, ...]
+    praised_names: tuple[str, ...]
+    criticised_names: tuple[str, ...]
+    rectification_departments: tuple[str, ...]  # aligned with ReportFiles.rectification
+
+    def __str__(self) -> str:
+        def names(xs):
+            return "（" + "、".join(xs) + "）" if xs else ""
+
+        return (
+            f"{self.month}：归集{self.records:,}条，合规率{self.compliance_rate}，迟报率{self.late_rate}；"
+            f"表扬{len(self.praised)}个{names(self.praised_names)}，"
+            f"通报批评{len(self.criticised)}个{names(self.criticised_names)}；"
+            f"整改清单{len(self.rectification_departments)}份"
+        )
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What was written: every field is a path or a tuple of paths, plus ``summary``."""
+
+    html: Path
+    pdf: Path
+    xlsx: Path
+    rectification: tuple[Path, ...]  # 整改清单/<department>_<name>_<YYYY-MM>.xlsx, by department code
+    summary: ReportSummary
+
+    @property
+    def rectification_dir(self) -> Path:
+        return self.pdf.parent / RECTIFICATION_DIR
+
+    def rectification_for(self, department: str) -> Path | None:
+        return dict(zip(self.summary.rectification_departments, self.rectification)).get(department)
+
+    @property
+    def praised(self) -> tuple[str, ...]:
+        return self.summary.praised
+
+    @property
+    def criticised(self) -> tuple[str, ...]:
+        return self.summary.criticised
+
+    def all_files(self) -> list[Path]:
+        return [self.html, self.pdf, self.xlsx, *self.rectification]
+
+
+def default_as_of(month: str) -> date:
+    """The 成文日期 used when none is given: the first day after the month (reproducible)."""
+    y, m = (int(p) for p in shift_month(month, 1).split("-"))
+    return date(y, m, 1)
+
+
+def render_monthly_report(
+    warehouse: Path,
+    month: str,
+    out_dir: Path,
+    *,
+    thresholds_csv: Path | None = None,
+    as_of: date | None = None,
+    issuer: str = DEFAULT_ISSUER,
+    doc_prefix: str = DEFAULT_DOC_PREFIX,
+) -> ReportFiles:
+    """Render the 通报 of ``month`` (``YYYY-MM``, the month of the drop date) into ``out_dir``.
+
+    Reads ``marts.dual_disclosure_compliance``, ``marts.fct_rectification_item`` and
+    ``marts.fct_rule_violation_summary`` from ``warehouse`` over a read-only connection.
+    ``thresholds_csv`` defaults to ``dbt_credit/seeds/report_thresholds.csv``; ``as_of`` is
+    the date printed on the 通报 (and the files' creation date), by default the first day
+    of the following month, so the same inputs give byte-identical PDF and Excel files.
+
+    Raises :class:`ReportError` (with a message for the operator) when the report cannot be
+    produced, and its subclass :class:`NoDataError` when the month has no data at all.
+    """
+    if not isinstance(month, str) or not MONTH_RE.match(month):
+        raise ReportError(f"月份格式应为 YYYY-MM（如 2026-03），收到 {month!r}")
+    as_of = as_of or default_as_of(month)
+    if as_of < date(int(month[:4]), int(month[5:]), 1):
+        raise ReportError(f"成文日期 {as_of} 早于通报月份 {month}")
+    thresholds = load_thresholds(thresholds_csv)
+    md = load_month(Path(warehouse), month, thresholds)
+
+    out_dir = Path(out_dir)
+    rect_dir = out_dir / RECTIFICATION_DIR
+    rect_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{REPORT_NAME}_{month}"
+    html_path, pdf_path, xlsx_path = (out_dir / f"{stem}.{ext}" for ext in ("html", "pdf", "xlsx"))
+
+    # 整改清单, one workbook per department with items
+    rect_paths: dict[str, Path] = {}
+    for dept, items in md.items.items():
+        p = rect_dir / rectification_filename(dept, items[0].department_name, month)
+        write_rectification_workbook(p, dept, items, month=month, issuer=issuer, as_of=as_of)
+        rect_paths[dept] = p
+    written = set(rect_paths.values())
+    for stale in rect_dir.glob(f"*_{month}.xlsx"):  # left by an earlier run of this month
+        if stale not in written:
+            stale.unlink()
+
+    names = {d: f"{RECTIFICATION_DIR}/{p.name}" for d, p in rect_paths.items()}
+    doc = build_document(
+        md,
+        as_of=as_of,
+        issuer=issuer,
+        doc_prefix=doc_prefix,
+        trend_png=trend_chart(md),
+        violations_png=violations_chart(md, T.TOP_VIOLATIONS),
+        rectification_files=names,
+        xlsx_name=xlsx_path.name,
+    )
+    render_pdf(doc, pdf_path)
+    render_html(doc, html_path)
+
+    excel_definitions = T.definition_table()
+    excel_definitions.rows += [["排名规则", T.RANKING_RULE], ["评定规则", T.JUDGING_RULE]]
+    sheets = [
+        T.headline_table(md),
+        T.department_table(md),
+        T.district_table(md),
+        T.dataset_table(md),
+        T.praise_table(md),
+        T.criticise_table(md),
+        T.violation_table(md),
+        T.trend_table(md),
+        T.rectification_table(md, names),
+        T.detail_table(md),
+        T.threshold_table(md),
+        excel_definitions,
+    ]
+    assert tuple(t.sheet for t in sheets) == MAIN_SHEETS
+    write_report_workbook(
+        xlsx_path,
+        sheets,
+        title=doc.title,
+        author=issuer,
+        as_of=as_of,
+    )
+    return ReportFiles(
+        html=html_path,
+        pdf=pdf_path,
+        xlsx=xlsx_path,
+        rectification=tuple(rect_paths.values()),
+        summary=ReportSummary(
+            month=month,
+            records=md.total.records,
+            compliance_rate=fmt_pct(md.total.compliance_rate),
+            late_rate=fmt_pct(md.total.late_rate),
+            praised=tuple(d.department for d in md.praised),
+            criticised=tuple(d.department for d in md.criticised),
+            praised_names=tuple(d.department_name for d in md.praised),
+            criticised_names=tuple(d.department_name for d in md.criticised),
+            rectification_departments=tuple(rect_paths),
+        ),
+    )

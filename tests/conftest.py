@@ -1,0 +1,67 @@
+"""Shared fixtures: the sample warehouse is built once per session, through the real Dagster graph."""
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.paths import REALDATA_DIR, SAMPLE_DROPS_DIR
+from dagster_project.settings import work_db_path
+
+SAMPLE_AS_OF = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory):
+    """No test inherits an engineer's CREDIT_* settings or a real person key."""
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("CREDIT_")}
+    os.environ["CREDIT_PERSON_KEY"] = "test-person-key"
+    os.environ.pop("DAGSTER_HOME", None)
+    yield
+    for k in [k for k in os.environ if k.startswith("CREDIT_")]:
+        del os.environ[k]
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """`credit run` over the committed sample drops: returns (published warehouse, run summary)."""
+    from dagster_project.cli import run_build
+
+    root = tmp_path_factory.mktemp("sample_build")
+    drops = root / "drops"
+    shutil.copytree(SAMPLE_DROPS_DIR, drops, symlinks=True)
+    warehouse = root / "credit.duckdb"
+    summary = run_build(drops, warehouse, SAMPLE_AS_OF.isoformat())
+    return warehouse, summary
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(sample_build) -> Path:
+    """The working database of the sample build (raw layer + every dbt model)."""
+    return work_db_path(sample_build[0])
+
+
+@pytest.fixture
+def work_con(built_warehouse):
+    con = duckdb.connect(str(built_warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def published_con(sample_build):
+    con = duckdb.connect(str(sample_build[0]), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def realdata_dir() -> Path:
+    if not REALDATA_DIR.is_dir():
+        pytest.skip(f"real public files not found at {REALDATA_DIR}: ../shared sits beside the clone in CI only")
+    return REALDATA_DIR

@@ -1,0 +1,131 @@
+"""The product end to end: `credit run` over the committed sample, the CLI's failure paths, the Dagster
+definitions, idempotent re-runs, the one-writer lock and atomic publication."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project import cli
+from dagster_project.settings import dbt_build_args, history_dir, lock_path, work_db_path
+
+CONTRACT = {
+    "dim_entity": ["entity_id", "entity_type", "uscc", "entity_name"],
+    "fct_credit_record": ["record_id", "entity_id", "dataset", "decision_no", "decision_date", "authority",
+                          "department", "fine_amount_wan", "disclosure_status"],
+    "public_disclosure": ["record_id", "entity_id", "disclosure_from", "disclosure_until"],
+    "dual_disclosure_compliance": ["department", "month", "dataset", "records", "compliant_records",
+                                   "compliance_rate", "late_records", "late_rate", "code_error_records",
+                                   "code_error_rate"],
+}
+
+
+def test_sample_build_publishes_the_contract_tables(published_con):
+    for table, columns in CONTRACT.items():
+        cols = {r[0] for r in published_con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ?",
+            [table]).fetchall()}
+        assert set(columns) <= cols, f"marts.{table} misses {set(columns) - cols}"
+        assert published_con.execute(f"select count(*) from marts.{table}").fetchall()[0][0] > 0, table
+
+
+def test_published_file_holds_marts_not_the_raw_layer(published_con):
+    schemas = {r[0] for r in published_con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+    assert schemas == {"marts", "audit"}
+    assert published_con.execute("select as_of from audit.build_info").fetchall() == [(date(2026, 11, 22),)]
+
+
+def test_run_summary_reports_ingest_and_gates(sample_build):
+    _, summary = sample_build
+    ingest = summary["assets"]["raw/ingest_ledger"]
+    assert ingest["files_loaded"] > 0 and ingest["files_quarantined"] > 0
+    gates = {k: v for k, v in summary["checks"].items() if k.startswith("gate_")}
+    assert len(gates) >= 7
+    assert all(not v.startswith("FAILED (ERROR)") for v in gates.values())
+
+
+def test_rerun_of_the_same_night_adds_nothing(sample_build, tmp_path):
+    warehouse, _ = sample_build
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    before = {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
+              for t in ("penalty", "license", "ingest_ledger", "quarantine", "rejected_rows")}
+    con.close()
+    drops = warehouse.parent / "drops"
+    summary = cli.run_build(drops, warehouse, "2026-11-22")
+    ingest = summary["assets"]["raw/ingest_ledger"]
+    assert ingest["files_loaded"] == 0 and ingest["rows_loaded"] == 0
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    after = {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0] for t in before}
+    con.close()
+    assert after == before
+    assert len(list(history_dir(warehouse).glob("*.duckdb"))) >= 1  # yesterday's build was kept
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["run", "--drops", "/nonexistent/drops", "--warehouse", "{tmp}/w.duckdb"], "drops folder not found"),
+    (["run", "--drops", "{tmp}", "--warehouse", "/nonexistent/dir/w.duckdb"], "warehouse folder not found"),
+    (["report", "--month", "2026-10", "--warehouse", "{tmp}/missing.duckdb", "--out", "{tmp}/r"], "warehouse not found"),
+])
+def test_cli_user_errors_are_one_clear_line(tmp_path, capsys, argv, needle):
+    code = cli.main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_USAGE
+    assert needle in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--drops", ".", "--warehouse", "w.duckdb", "--as-of", "2026-13-01"],
+    ["report", "--month", "2026/10", "--warehouse", "w.duckdb", "--out", "r"],
+])
+def test_cli_rejects_bad_dates(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 2
+    assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_console_script_failure_has_no_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "dagster_project.cli", "run", "--drops", str(tmp_path / "nope"),
+                             "--warehouse", str(tmp_path / "w.duckdb")], capture_output=True, text=True)
+    assert result.returncode == cli.EXIT_USAGE
+    assert result.stderr.strip().startswith("credit: ") and "Traceback" not in result.stderr
+    assert "leaked" not in result.stderr
+
+
+def test_second_writer_is_refused_with_a_clear_message(tmp_path, capsys):
+    import fcntl
+    warehouse = tmp_path / "credit.duckdb"
+    (tmp_path / "drops").mkdir()
+    with open(lock_path(warehouse), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code = cli.main(["run", "--drops", str(tmp_path / "drops"), "--warehouse", str(warehouse)])
+    assert code == cli.EXIT_BUSY
+    assert "another build is already running" in capsys.readouterr().err
+
+
+def test_dbt_build_args_are_pinned():
+    assert dbt_build_args(date(2026, 11, 22)) == ["build", "--vars", '{"as_of": "2026-11-22"}']
+    assert dbt_build_args(date(2026, 1, 2), select="tag:x", full_refresh=True) == [
+        "build", "--vars", '{"as_of": "2026-01-02"}', "--select", "tag:x", "--full-refresh"]
+
+
+def test_definitions_load_with_every_stage():
+    import dagster as dg
+    from dagster_project.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"raw/penalty", "raw/license", "raw/workday_calendar", "marts/public_disclosure",
+            "marts/dual_disclosure_compliance", "published_warehouse", "monthly_report"} <= keys
+    check_names = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
+    assert {"gate_marts_public_disclosure", "gate_audit_reconciliation", "gate_raw_penalty"} <= check_names
+    assert defs.resolve_job_def("nightly_build") is not None
+    assert {s.name for s in defs.schedules} >= {"nightly_build_schedule", "monthly_report_schedule"}
+    assert {s.name for s in defs.sensors} >= {"new_drops_sensor", "build_failure_notifier"}

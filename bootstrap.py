@@ -36,8 +36,12 @@ def ensure_env() -> None:
         return
     print("bootstrap: installing pinned dependencies (first run takes a few minutes)", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(pip + ["install", "--upgrade", "pip"], check=True)
-    subprocess.run(pip + ["install", "-e", f"{ROOT}[dev]"], check=True, cwd=ROOT)
+    log = VENV / "install.log"
+    with open(log, "w") as out:  # pip's and setuptools' chatter goes to the log; shown only on failure
+        for step in (["install", "--upgrade", "pip"], ["install", "-e", f"{ROOT}[dev]"]):
+            if subprocess.run(pip + step, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
+                sys.stdout.write(log.read_text()[-5000:])
+                sys.exit(f"bootstrap: pip {' '.join(step)} failed (full log: {log})")
     STAMP.write_text(_installed_for())
 
 

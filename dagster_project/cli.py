@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True)
     s.add_argument("--records", type=int, default=2000)
     s.add_argument("--seed", type=int, default=7)
+
+    from dagster_project.entity_report import register as register_entity_report
+    register_entity_report(sub)
     return p
 
 
@@ -146,7 +149,7 @@ def _summarise(result) -> dict:
             name = ev.check_name
             checks[name] = "passed" if ev.passed else f"FAILED ({ev.severity.value})"
             if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
-                problems.append(f"gate {name} failed")
+                problems.append(f"check {name} failed")
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = event.event_specific_data.materialization
             metadata[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
@@ -159,7 +162,8 @@ def _root_cause(err) -> str:
         return "failed"
     while getattr(err, "cause", None) is not None:
         err = err.cause
-    return err.message.strip().splitlines()[0] if err.message.strip() else err.cls_name or "failed"
+    text = " ".join(err.message.split())
+    return (text[:300] + "…") if len(text) > 300 else (text or err.cls_name or "failed")
 
 
 def cmd_run(args) -> int:
@@ -258,7 +262,13 @@ def previous_month(d: date) -> str:
     return prev.strftime("%Y-%m")
 
 
-COMMANDS = {"demo": cmd_demo, "run": cmd_run, "report": cmd_report, "sample": cmd_sample}
+def cmd_entity_report(args) -> int:
+    from dagster_project.entity_report import cmd_entity_report as run
+    return run(args)
+
+
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "report": cmd_report, "sample": cmd_sample,
+            "entity-report": cmd_entity_report}
 
 
 def main(argv: list[str] | None = None) -> int:

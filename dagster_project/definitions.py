@@ -99,12 +99,31 @@ class CreditDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=CreditDbtTranslator())
-def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+DBT_MANIFEST = ensure_manifest()
+# Models that grow with the night's drop (materialized incremental), with the staging views and seeds
+# they read, are split out with a selector: they can be backfilled or fully refreshed on their own, and
+# the two dbt steps never depend on each other both ways.
+INCREMENTAL_SELECTOR = "+config.materialized:incremental"
+
+
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     s = warehouse.settings()
     # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile) and CREDIT_PERSON_KEY from here.
     os.environ.update(s.environment())
-    yield from dbt.cli(dbt_build_args(s.as_of), context=context).stream()
+    full_refresh = context.run.tags.get("credit/full_refresh") == "true"
+    yield from dbt.cli(dbt_build_args(s.as_of, full_refresh=full_refresh), context=context).stream()
+
+
+@dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
+            select=INCREMENTAL_SELECTOR, name="credit_dbt_incremental")
+def credit_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _run_dbt(context, dbt, warehouse)
+
+
+@dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
+            exclude=INCREMENTAL_SELECTOR, name="credit_dbt_models")
+def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    yield from _run_dbt(context, dbt, warehouse)
 
 
 def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
@@ -190,7 +209,8 @@ monthly_report_job = dg.define_asset_job(
 schedules, sensors = build_operations(nightly_build, monthly_report_job)
 
 defs = dg.Definitions(
-    assets=[raw_drops, workday_calendar, credit_dbt_models, published_warehouse, monthly_report],
+    assets=[raw_drops, workday_calendar, credit_dbt_incremental, credit_dbt_models, published_warehouse,
+            monthly_report],
     asset_checks=gate_checks,
     jobs=[nightly_build, gate_and_publish, monthly_report_job],
     schedules=schedules,

@@ -104,8 +104,9 @@ def cmd_query(args) -> int:
                     run_table(con, stmt, sys.stdout, max_rows=args.max_rows)
         else:
             *before, last = statements
-            for stmt in before:  # e.g. `use marts; select ...`: earlier statements run, the last one is written
-                _execute(con, stmt).close()
+            for stmt in before:  # e.g. `use audit; select ...`: earlier statements run, the last one is written
+                _execute(con, stmt)
+                _finish(con)
             if fmt == "csv":
                 if out is not None:
                     with open(out, "w", encoding="utf-8", newline="") as handle:
@@ -140,9 +141,12 @@ def connect(warehouse: Path):
     import duckdb
 
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
+        con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error as e:
         raise _user_error(f"无法打开数据仓库 / cannot open warehouse {warehouse}: {_first_line(e)}") from None
+    # unqualified names find the contract tables: `select * from dim_entity` = marts.dim_entity
+    con.execute("set search_path = 'marts,audit,main'")
+    return con
 
 
 # ----------------------------------------------------------------------------------------- read-only guard
@@ -157,8 +161,6 @@ def check_read_only(sql: str) -> list[str]:
         statements = duckdb.extract_statements(sql)
     except duckdb.ParserException as e:
         raise _user_error(f"SQL 语法错误 / syntax error: {_first_line(e)}") from None
-    except ValueError:  # a statement type this DuckDB build cannot even name (e.g. UPDATE EXTENSIONS)
-        raise _user_error(f"{REFUSED_PREFIX} {_keyword(sql)}") from None
     if not statements:
         raise _user_error("SQL 为空 / empty SQL")
     out = []
@@ -174,7 +176,10 @@ def refused_reason(stmt) -> str | None:
     """None if the parsed statement only reads; else a short name of what it is (e.g. 'COPY ... TO')."""
     import duckdb
 
-    kind = stmt.type.name
+    try:
+        kind = stmt.type.name
+    except ValueError:  # a statement type this DuckDB build cannot even name (e.g. UPDATE EXTENSIONS)
+        return _keyword(stmt.query)
     text = _strip_comments(stmt.query)
     word = _keyword(text)
     if kind == "SELECT":
@@ -233,19 +238,27 @@ def _first_line(err: BaseException) -> str:
 
 
 def _execute(con, sql: str):
-    """Run one statement on its own cursor; map DuckDB's errors to one line."""
+    """Run one statement on the connection itself (so USE and BEGIN carry over to the next statement) and
+    return it, positioned on the result. Every caller reads the result to its end or aborts it: DuckDB allows
+    one open result per connection. DuckDB's errors become one line."""
     import duckdb
 
-    cur = con.cursor()
     try:
-        cur.execute(sql)
+        con.execute(sql)
     except duckdb.Error as e:
-        cur.close()
         msg = _first_line(e)
         if "read-only" in msg or "read_only" in msg:
             raise _user_error(f"{REFUSED_PREFIX} {_keyword(sql)} ({msg})") from None
         raise _user_error(f"查询失败 / query failed: {msg}") from None
-    return cur
+    return con
+
+
+def _finish(con) -> None:
+    """Drop whatever is left of the current result."""
+    try:
+        con.abort()
+    except Exception:  # nothing open
+        pass
 
 
 # ----------------------------------------------------------------------------------------------- outputs
@@ -254,17 +267,15 @@ def run_table(con, sql: str, stream, *, max_rows: int | None = DEFAULT_MAX_ROWS)
     """Run one statement and print its result as an aligned table; returns the number of rows shown."""
     cur = _execute(con, sql)
     try:
-        if cur.description is None:
-            cur.complete()
-            stream.write("OK\n")
-            return 0
-        columns = [d[0] for d in cur.description]
+        columns = [d[0] for d in cur.description] if cur.description else []
         limit = max_rows if max_rows is not None else None
         rows = cur.fetchall() if limit is None else cur.fetchmany(limit + 1)
         more = limit is not None and len(rows) > limit
         if more:
             rows = rows[:limit]
-            cur.abort()
+        if not columns or (columns == ["Success"] and not rows):  # USE, BEGIN, COMMIT …
+            stream.write("OK\n")
+            return 0
         stream.write(render_table(columns, rows))
         n = len(rows)
         if more:
@@ -273,7 +284,7 @@ def run_table(con, sql: str, stream, *, max_rows: int | None = DEFAULT_MAX_ROWS)
             stream.write(f"({n} 行 / {n} row{'s' if n != 1 else ''})\n")
         return n
     finally:
-        cur.close()
+        _finish(con)
 
 
 def write_csv(con, sql: str, stream) -> int:
@@ -281,7 +292,6 @@ def write_csv(con, sql: str, stream) -> int:
     cur = _execute(con, sql)
     try:
         if cur.description is None:
-            cur.complete()
             raise _user_error("该语句没有结果集 / the statement returns no rows to write")
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow([d[0] for d in cur.description])
@@ -294,20 +304,20 @@ def write_csv(con, sql: str, stream) -> int:
             n += len(chunk)
         return n
     finally:
-        cur.close()
+        _finish(con)
 
 
 def write_parquet(con, sql: str, out: Path) -> int:
+    import duckdb
     import pyarrow.parquet as pq
 
-    cur = _execute(con, sql)
     try:
-        if cur.description is None:
-            cur.complete()
-            raise _user_error("该语句没有结果集 / the statement returns no rows to write")
-        table = cur.to_arrow_table()
-    finally:
-        cur.close()
+        rel = con.sql(sql)
+        table = rel.to_arrow_table() if rel is not None else None
+    except duckdb.Error as e:
+        raise _user_error(f"查询失败 / query failed: {_first_line(e)}") from None
+    if table is None:
+        raise _user_error("该语句没有结果集 / the statement returns no rows to write")
     out.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, str(out))
     return table.num_rows

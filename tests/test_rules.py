@@ -352,3 +352,18 @@ def test_public_disclosure_holds_only_public_records_and_no_id_numbers(rules_db)
     facts = q(rules_db, "select violation_facts from marts.public_disclosure where decision_no = 'W-ID-IN-TEXT'")[0][0]
     assert "11010519491231002X" not in facts and "已隐去" in facts
     assert q(rules_db, "select count(*) from marts.public_disclosure where entity_type = '自然人'") == [(0,)]
+
+
+def test_no_mart_or_violation_holds_a_raw_id_number(rules_db):
+    pattern = r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    masked = q(rules_db, """select v.offending_value from intermediate.int_rule_violations v
+        join intermediate.int_submissions s using (submission_id) where s.decision_no = 'V-ID-BAD'""")
+    assert masked == [("110105********0021",)]
+    for table in ("intermediate.int_rule_violations", "marts.fct_rule_violation", "marts.fct_rectification_item"):
+        cols = [r[0] for r in q(rules_db, """select column_name from information_schema.columns
+            where table_schema || '.' || table_name = ? and data_type = 'VARCHAR'""", table)]
+        for col in cols:
+            if col in ("violation_id", "submission_id", "record_id", "source_file"):
+                continue
+            hits = q(rules_db, f"select count(*) from {table} where regexp_matches({col}, '{pattern}')")[0][0]
+            assert hits == 0, f"{table}.{col} holds an ID number"

@@ -34,15 +34,17 @@
           end) = substr({{ code }}, 9, 1))
 {%- endmacro %}
 
-{# 居民身份证号码, GB 11643-1999: 18 characters, a real birth date not in the future, ISO 7064 MOD 11-2 check. #}
-{% macro ric_is_valid(code) -%}
-    {{ return(adapter.dispatch('ric_is_valid', 'credit')(code)) }}
+{# 居民身份证号码, GB 11643-1999: 18 characters, a real birth date not after `not_after` (a date expression:
+   the drop date, so the verdict never changes with the build date), ISO 7064 MOD 11-2 check. #}
+{% macro ric_is_valid(code, not_after=none) -%}
+    {{ return(adapter.dispatch('ric_is_valid', 'credit')(code, not_after)) }}
 {%- endmacro %}
 
-{% macro default__ric_is_valid(code) -%}
+{% macro default__ric_is_valid(code, not_after=none) -%}
+    {%- set not_after = not_after or "date '" ~ var('as_of') ~ "'" -%}
     (regexp_full_match({{ code }}, '[1-9][0-9]{16}[0-9X]')
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d') is not null
-     and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d')::date between date '1900-01-01' and date '{{ var("as_of") }}'
+     and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d')::date between date '1900-01-01' and {{ not_after }}
      and substr('10X98765432', cast(list_sum(list_transform(range(17), lambda i:
              coalesce(try_cast(substr({{ code }}, i + 1, 1) as integer), 0)
              * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11 as integer) + 1, 1)

@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', unique_key='violation_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 -- One row per submission × broken rule. Which fields are required and which take a code list is data
 -- (seeds dataset_columns, code_lists); the identifier, date and amount rules are the named checks below,
 -- each a row in seeds/rules.csv that carries its message and severity.
@@ -36,7 +38,11 @@
 
 with submissions as (
 
-    select * from {{ ref('int_submissions') }}
+    -- per row, so incremental: only the loads this model has not judged yet
+    select * from {{ ref('int_submissions_checked') }}
+    {% if is_incremental() %}
+    where loaded_at > (select coalesce(max(loaded_at), timestamp '1900-01-01') from {{ this }})
+    {% endif %}
 
 ),
 
@@ -137,6 +143,18 @@ all_violations as (
 
 ),
 
+-- what was sent, for the department to find and fix it; personal ID numbers are masked before anything
+-- else (the id hash included) so that no mart holds one: 110101********1234 is enough to find the row
+masked as (
+
+    select
+        submission_id, rule_id, column_name,
+        case when column_name in ('id_no', 'legal_rep_id_no') then {{ mask_id_no('offending_value') }}
+             else {{ redact_id_numbers('offending_value') }} end as offending_value
+    from all_violations
+
+),
+
 final as (
 
     select
@@ -145,6 +163,7 @@ final as (
         s.dataset,
         s.department,
         s.drop_date,
+        s.loaded_at,
         v.rule_id,
         r.severity,
         v.column_name,
@@ -155,7 +174,7 @@ final as (
             else r.message_zh
         end as rule_message_zh,
         v.offending_value
-    from all_violations as v
+    from masked as v
     inner join submissions as s on s.submission_id = v.submission_id
     inner join rules as r on r.rule_id = v.rule_id
     left join column_labels as c on c.column_name = v.column_name and c.dataset in ('common', s.dataset)

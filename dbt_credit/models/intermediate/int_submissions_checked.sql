@@ -1,0 +1,64 @@
+{{ config(materialized='incremental', unique_key='submission_id', incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
+-- Every row received (a "submission"), both datasets in one shape, cleaned, typed and with its identifier
+-- checks. Each row depends on itself alone, so a night processes only the loads it has not seen: this is
+-- where the per-row regex, parsing and check-digit work happens, and it grows with the night's drop.
+with penalty as (
+
+    select * from {{ ref('stg_raw__penalty') }}
+
+),
+
+license as (
+
+    select * from {{ ref('stg_raw__license') }}
+
+),
+
+unioned as (
+
+    select * from penalty
+    union all by name
+    select * from license
+
+),
+
+new_rows as (
+
+    select * from unioned
+    {% if is_incremental() %}
+    where load_id not in (select distinct load_id from {{ this }})
+    {% endif %}
+
+),
+
+checked as (
+
+    select
+        *,
+        -- validity flags are false (not null) when the code is absent, so they combine safely
+        coalesce({{ uscc_is_valid('uscc') }}, false) as uscc_is_valid,
+        coalesce({{ org_code_is_valid('org_code') }}, false) as org_code_is_valid,
+        coalesce({{ ric_is_valid('id_no', 'drop_date') }}, false) as id_no_is_valid,
+        coalesce({{ uscc_is_valid('authority_uscc') }}, false) as authority_uscc_is_valid,
+        coalesce({{ uscc_is_valid('source_unit_uscc') }}, false) as source_unit_uscc_is_valid,
+        coalesce(party_type in ('法人及非法人组织', '个体工商户'), false) as is_organisation,
+        coalesce(party_type = '自然人', false) as is_natural_person,
+        list_filter(
+            list_transform(string_split_regex(coalesce(penalty_category, ''), '[;；、,，]'), lambda x: trim(x)),
+            lambda x: x <> ''
+        ) as penalty_categories
+    from new_rows
+
+),
+
+final as (
+
+    select
+        *,
+        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key
+    from checked
+
+)
+
+select * from final

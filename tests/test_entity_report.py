@@ -1,0 +1,300 @@
+"""The per-entity 公共信用信息报告 (dagster_project.entity_report) on the committed sample build.
+
+The entity under test is picked by query: one with public and non-public (held / not_public /
+revoked / expired / repaired) records, whose non-public decision numbers differ from its public ones.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pymupdf
+import pypdf
+import pytest
+
+from dagster_project.cli import UserError
+from dagster_project.entity_report import (
+    EntityReportFiles,
+    cmd_entity_report,
+    normalise_key,
+    register,
+    render_entity_report,
+    scrub_id_numbers,
+)
+
+# written independently of the package's own pattern: address, birth date, sequence, check
+ID_RE = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
+FAKE_ID = "110101199003071234"
+NON_PUBLIC = ("held", "not_public", "revoked", "expired", "repaired")
+
+
+def _squash(text: str) -> str:
+    """Text without whitespace: a cell's content may wrap over lines."""
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(path: Path) -> str:
+    with pymupdf.open(path) as doc:
+        return "".join(page.get_text() for page in doc)
+
+
+def pdf_text_pypdf(path: Path) -> str:
+    return "".join(page.extract_text() or "" for page in pypdf.PdfReader(str(path)).pages)
+
+
+def _fullwidth_lower(code: str) -> str:
+    """'91210203...' -> full-width, lower-case, with a space and a full-width hyphen inside."""
+    s = code.lower()
+    s = s[:4] + " " + s[4:10] + "-" + s[10:]
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)
+
+
+@pytest.fixture(scope="module")
+def warehouse(sample_build) -> Path:
+    return sample_build[0]
+
+
+@pytest.fixture(scope="module")
+def case(warehouse) -> dict:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        as_of = con.execute("select max(as_of) from audit.build_info").fetchone()[0]
+        candidates = con.execute(f"""
+            select r.entity_id, e.uscc, e.entity_name,
+                   count(distinct r.disclosure_status) filter (where r.disclosure_status in {NON_PUBLIC}) as kinds,
+                   count(*) filter (where r.disclosure_status in {NON_PUBLIC}) as hidden
+            from marts.fct_credit_record r
+            join marts.dim_entity e using (entity_id)
+            where e.entity_type <> '自然人' and e.uscc is not null
+            group by all
+            having count(*) filter (where r.disclosure_status = 'public') > 0 and hidden > 0
+            order by kinds desc, hidden desc, r.entity_id
+        """).fetchall()
+        for entity_id, uscc, name, _, _ in candidates:
+            public = {r[0] for r in con.execute(
+                "select decision_no from marts.public_disclosure where entity_id = ?", [entity_id]).fetchall()}
+            hidden = {r[0] for r in con.execute(
+                f"select decision_no from marts.fct_credit_record where entity_id = ? "
+                f"and disclosure_status in {NON_PUBLIC}", [entity_id]).fetchall()}
+            if public and hidden and not any(h in p or p in h for h in hidden for p in public):
+                person = con.execute("""
+                    select e.entity_id from marts.dim_entity e
+                    join marts.fct_credit_record r using (entity_id)
+                    where e.entity_type = '自然人' group by 1 order by count(*) desc, 1 limit 1
+                """).fetchone()
+                return {"entity_id": entity_id, "uscc": uscc, "name": name, "public": sorted(public),
+                        "hidden": sorted(hidden), "as_of": as_of, "person": person[0] if person else None}
+    finally:
+        con.close()
+    pytest.fail("the sample build has no entity with both public and non-public records")
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse, case, tmp_path_factory) -> EntityReportFiles:
+    return render_entity_report(warehouse, case["entity_id"], tmp_path_factory.mktemp("entity_report"))
+
+
+@pytest.fixture(scope="module")
+def texts(rendered) -> dict[str, str]:
+    return {"public": pdf_text(rendered.public_pdf), "internal": pdf_text(rendered.internal_pdf)}
+
+
+def test_writes_four_files_named_as_issued(rendered, case):
+    assert len(rendered.all_files()) == 4
+    for p in rendered.all_files():
+        assert p.is_file() and p.stat().st_size > 0
+    assert rendered.public_pdf.name == f"公共信用信息报告_{case['name']}_{case['uscc']}_公开版.pdf"
+    assert rendered.internal_html.name == f"公共信用信息报告_{case['name']}_{case['uscc']}_内部版.html"
+    assert rendered.entity_id == case["entity_id"]
+    assert rendered.as_of == case["as_of"]
+
+
+def test_public_pdf_shows_only_public_records(texts, case):
+    text = _squash(texts["public"])
+    assert case["name"] in text
+    assert "公开版" in text and "报告编号" in text and "出具日期" in text
+    for no in case["public"]:
+        assert _squash(no) in text, f"public record {no} missing from the public version"
+    for no in case["hidden"]:
+        assert _squash(no) not in text, f"non-public record {no} shown in the public version"
+    for word in ("暂缓公示记录及违反的规则", "公示状态", "内部版"):
+        assert word not in text
+
+
+def test_internal_pdf_shows_every_record_with_its_status(texts, case, warehouse):
+    text = _squash(texts["internal"])
+    assert case["name"] in text and "内部版" in text
+    for no in case["public"] + case["hidden"]:
+        assert _squash(no) in text, f"record {no} missing from the internal version"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        reasons = {r[0] for r in con.execute(
+            "select disclosure_reason_zh from marts.fct_credit_record where entity_id = ? "
+            "and disclosure_reason_zh is not null", [case["entity_id"]]).fetchall()}
+        held_rules = {r[0] for r in con.execute("""
+            select v.rule_message_zh from marts.fct_rule_violation v
+            join marts.fct_credit_record r using (record_id)
+            where r.entity_id = ? and r.disclosure_status = 'held'
+        """, [case["entity_id"]]).fetchall()}
+    finally:
+        con.close()
+    for reason in reasons:
+        assert _squash(reason) in text
+    for rule in held_rules:
+        assert _squash(rule) in text
+
+
+def test_sections_and_header(texts, case):
+    for version, text in texts.items():
+        t = _squash(text)
+        for section in ("一、基本信息", "二、信用信息概况", "三、行政许可信息", "四、行政处罚信息", "说明"):
+            assert section in t, (version, section)
+        assert case["uscc"] in t
+        assert case["uscc"][8:16] + "-" + case["uscc"][16] in t  # 组织机构代码 from positions 9-17
+        assert f"出具日期：{case['as_of'].year}年{case['as_of'].month}月{case['as_of'].day}日" in t
+        assert re.search(r"第1页共\d+页", t)
+
+
+def test_no_id_number_in_any_output(rendered, case):
+    for p in rendered.all_files():
+        if p.suffix == ".pdf":
+            for text in (pdf_text(p), pdf_text_pypdf(p)):
+                assert not ID_RE.findall(_squash(text).replace(case["uscc"], "")), p.name
+        else:
+            assert not ID_RE.findall(p.read_text(encoding="utf-8").replace(case["uscc"], "")), p.name
+
+
+def test_every_page_renders_a4_with_embedded_cjk_font(rendered):
+    for p in (rendered.public_pdf, rendered.internal_pdf):
+        with pymupdf.open(p) as doc:
+            assert doc.page_count >= 1
+            for page in doc:
+                assert round(page.rect.width) == 595 and round(page.rect.height) == 842  # A4
+                png = page.get_pixmap(dpi=50).tobytes("png")
+                assert png.startswith(b"\x89PNG") and len(png) > 1000
+            fonts = {f[3] for f in doc.get_page_fonts(0)}
+            assert any("SimHei" in f and "+" in f for f in fonts), fonts  # embedded subset
+
+
+def test_html_is_self_contained(rendered, case):
+    html = rendered.public_html.read_text(encoding="utf-8")
+    assert "data:font/woff;base64," in html
+    assert case["name"] in html
+    for no in case["hidden"]:
+        assert no not in html
+    internal = rendered.internal_html.read_text(encoding="utf-8")
+    for no in case["public"] + case["hidden"]:
+        assert no in internal
+
+
+def test_same_inputs_same_report(warehouse, case, rendered, tmp_path):
+    again = render_entity_report(warehouse, case["entity_id"], tmp_path)
+    assert again.public_pdf.read_bytes() == rendered.public_pdf.read_bytes()
+    assert again.internal_html.read_bytes() == rendered.internal_html.read_bytes()
+
+
+def test_fullwidth_lowercase_uscc_finds_the_entity(warehouse, case, tmp_path):
+    typed = _fullwidth_lower(case["uscc"])
+    assert typed != case["uscc"] and normalise_key(typed) == case["uscc"]
+    files = render_entity_report(warehouse, typed, tmp_path, versions=("public",))
+    assert files.entity_id == case["entity_id"]
+    assert files.internal_pdf is None and files.public_pdf.is_file()
+
+
+def test_cli_writes_reports(warehouse, case, tmp_path, capsys):
+    args = argparse.Namespace(entity=case["uscc"].lower(), warehouse=warehouse, out=tmp_path,
+                              as_of=case["as_of"].isoformat(), version="both")
+    assert cmd_entity_report(args) == 0
+    out = capsys.readouterr().out
+    assert case["entity_id"] in out
+    assert len(list(tmp_path.glob("公共信用信息报告_*.pdf"))) == 2
+
+
+def test_cli_unknown_entity_is_a_user_error(warehouse, tmp_path):
+    args = argparse.Namespace(entity="91350100M000100Y43", warehouse=warehouse, out=tmp_path,
+                              as_of=None, version="both")
+    with pytest.raises(UserError, match="找不到主体"):
+        cmd_entity_report(args)
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_warehouse_is_a_user_error(tmp_path):
+    args = argparse.Namespace(entity="E0", warehouse=tmp_path / "nope.duckdb", out=tmp_path / "out",
+                              as_of=None, version="both")
+    with pytest.raises(UserError, match="数据仓库不存在"):
+        cmd_entity_report(args)
+
+
+def test_as_of_before_the_data_is_refused(warehouse, case, tmp_path):
+    with pytest.raises(UserError, match="早于"):
+        render_entity_report(warehouse, case["entity_id"], tmp_path, as_of=date(2020, 1, 1))
+
+
+def test_register_adds_the_subcommand():
+    parser = argparse.ArgumentParser(prog="credit")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["entity-report", "９１ａｂ", "--warehouse", "w.duckdb", "--out", "o",
+                              "--as-of", "2026-11-22"])
+    assert args.command == "entity-report" and args.entity == "９１ａｂ"
+    assert args.as_of == date(2026, 11, 22) and args.version == "both"
+    assert args.func is cmd_entity_report
+    with pytest.raises(SystemExit):
+        parser.parse_args(["entity-report", "x", "--warehouse", "w", "--out", "o", "--as-of", "2026-13-01"])
+
+
+def test_natural_person_has_no_public_version(warehouse, case, tmp_path):
+    person = case["person"]
+    if person is None:
+        pytest.skip("no natural person in the sample build")
+    with pytest.raises(UserError, match="涉及自然人的信用信息不公开"):
+        render_entity_report(warehouse, person, tmp_path)
+    assert not list(tmp_path.iterdir())  # refused before anything was written
+    args = argparse.Namespace(entity=person, warehouse=warehouse, out=tmp_path, as_of=None, version="public")
+    with pytest.raises(UserError, match="涉及自然人的信用信息不公开"):
+        cmd_entity_report(args)
+    files = render_entity_report(warehouse, person, tmp_path, versions=("internal",))
+    assert files.public_pdf is None and files.internal_pdf.is_file()
+    text = pdf_text(files.internal_pdf)
+    assert "自然人" in text
+    assert not ID_RE.findall(_squash(text))
+
+
+def test_id_numbers_in_the_data_are_scrubbed(warehouse, case, tmp_path):
+    """Defence in depth: even if an ID number reached the marts, neither version shows it."""
+    copy = tmp_path / "tampered.duckdb"
+    shutil.copyfile(warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        leak = f"（当事人身份证号{FAKE_ID}）"
+        con.execute("update marts.public_disclosure set violation_facts = coalesce(violation_facts, '') || ?, "
+                    "license_content = coalesce(license_content, '') || ? where entity_id = ?",
+                    [leak, leak, case["entity_id"]])
+        con.execute("update marts.fct_credit_record set penalty_content = coalesce(penalty_content, '') || ?, "
+                    "license_content = coalesce(license_content, '') || ? where entity_id = ?",
+                    [leak, leak, case["entity_id"]])
+        con.execute("update marts.fct_rule_violation set offending_value = ? where record_id in "
+                    "(select record_id from marts.fct_credit_record where entity_id = ?)",
+                    [FAKE_ID, case["entity_id"]])
+    finally:
+        con.close()
+    files = render_entity_report(copy, case["entity_id"], tmp_path / "out")
+    for p in files.all_files():
+        text = pdf_text(p) if p.suffix == ".pdf" else p.read_text(encoding="utf-8")
+        assert FAKE_ID not in _squash(text), p.name
+        assert "证件号已隐去" in _squash(text), p.name
+
+
+def test_scrub_and_normalise():
+    assert scrub_id_numbers(f"身份证{FAKE_ID}，电话") == "身份证[证件号已隐去]，电话"
+    assert scrub_id_numbers("11010119900307123x") == "[证件号已隐去]"
+    uscc_like_id = "912102199003071234"  # all digits and shaped like an ID number
+    assert scrub_id_numbers(uscc_like_id, keep={uscc_like_id}) == uscc_like_id
+    assert scrub_id_numbers(f"{uscc_like_id} {FAKE_ID}", keep={uscc_like_id}) == f"{uscc_like_id} [证件号已隐去]"
+    assert scrub_id_numbers("91350100M000100Y43") == "91350100M000100Y43"
+    assert normalise_key(" ９１３５ ０１００－ｍ０００１００ｙ４３ ") == "91350100M000100Y43"
+    assert normalise_key(unicodedata.normalize("NFKC", "91350100-M000100Y43")) == "91350100M000100Y43"

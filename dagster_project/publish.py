@@ -16,7 +16,7 @@ import duckdb
 
 from dagster_project.settings import history_dir, work_db_path
 
-PUBLISHED_SCHEMAS = ("marts", "audit")
+PUBLISHED_SCHEMAS = ("marts", "audit", "history")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def test_sample_build_publishes_the_contract_tables(published_con):
 
 def test_published_file_holds_marts_not_the_raw_layer(published_con):
     schemas = {r[0] for r in published_con.execute("select distinct table_schema from information_schema.tables").fetchall()}
-    assert schemas == {"marts", "audit"}
+    assert schemas == {"marts", "audit", "history"}
     assert published_con.execute("select as_of from audit.build_info").fetchall() == [(date(2026, 11, 22),)]
 
 

@@ -22,7 +22,7 @@ from dagster_project.publish import publish
 from dagster_project.settings import BuildSettings, dbt_build_args
 from dagster_project.workdays import write_workday_calendar
 
-RAW_TABLES = ("penalty", "license", "ingest_ledger", "rejected_rows", "quarantine")
+RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
 WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 

@@ -90,14 +90,17 @@ def cmd_query(args) -> int:
                               "use --out with a SQL argument")
         return Shell(warehouse, fmt=fmt, max_rows=args.max_rows).run(sys.stdin)
 
+    if out is not None:
+        out = _check_out(out, warehouse)
     statements = check_read_only(args.sql)
     con = connect(warehouse)
     try:
         if fmt == "table":
             if out is not None:
-                with open(out, "w", encoding="utf-8") as handle:
+                def write_tables(handle):
                     for stmt in statements:
                         run_table(con, stmt, handle, max_rows=None)
+                _write_atomically(out, write_tables)
                 print(f"已写出 / wrote: {out}", file=sys.stderr)
             else:
                 for stmt in statements:
@@ -109,17 +112,43 @@ def cmd_query(args) -> int:
                 _finish(con)
             if fmt == "csv":
                 if out is not None:
-                    with open(out, "w", encoding="utf-8", newline="") as handle:
-                        n = write_csv(con, last, handle)
-                    print(f"已写出 {n} 行 / wrote {n} rows: {out}", file=sys.stderr)
+                    n = _write_atomically(out, lambda handle: write_csv(con, last, handle))
+                    print(f"已写出 {n} 行 / wrote {_rows(n)}: {out}", file=sys.stderr)
                 else:
                     write_csv(con, last, sys.stdout)
             else:
                 n = write_parquet(con, last, out)
-                print(f"已写出 {n} 行 / wrote {n} rows: {out}", file=sys.stderr)
+                print(f"已写出 {n} 行 / wrote {_rows(n)}: {out}", file=sys.stderr)
     finally:
         con.close()
     return 0
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def _check_out(out: Path, warehouse: Path) -> Path:
+    out = out.resolve()
+    if not out.parent.is_dir():
+        raise _user_error(f"输出目录不存在 / output folder not found: {out.parent}")
+    if out.is_dir():
+        raise _user_error(f"--out 是一个目录 / --out is a folder, expected a file: {out}")
+    if out == warehouse or out.name.startswith(warehouse.name + "."):
+        raise _user_error(f"不能覆盖数据仓库文件 / --out would overwrite the warehouse's files: {out}")
+    return out
+
+
+def _write_atomically(out: Path, write):
+    """Write through a temporary file beside ``out``, renamed into place only when the query succeeded."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            result = write(handle)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return result
 
 
 def resolve_warehouse(path: Path | None) -> Path:
@@ -281,7 +310,7 @@ def run_table(con, sql: str, stream, *, max_rows: int | None = DEFAULT_MAX_ROWS)
         if more:
             stream.write(f"(仅显示前 {n} 行 / first {n} rows shown; --max-rows N or --format csv for more)\n")
         else:
-            stream.write(f"({n} 行 / {n} row{'s' if n != 1 else ''})\n")
+            stream.write(f"({n} 行 / {_rows(n)})\n")
         return n
     finally:
         _finish(con)
@@ -318,8 +347,12 @@ def write_parquet(con, sql: str, out: Path) -> int:
         raise _user_error(f"查询失败 / query failed: {_first_line(e)}") from None
     if table is None:
         raise _user_error("该语句没有结果集 / the statement returns no rows to write")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, str(out))
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(table, str(tmp))
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
     return table.num_rows
 
 

@@ -16,12 +16,14 @@ def canonical_columns(dataset: str) -> list[str]:
         return [r["column_name"] for r in csv.DictReader(f) if r["dataset"] in ("common", dataset)]
 
 
-def write_raw(db_path, penalty: list[dict] = (), license: list[dict] = (), as_of: date = date(2026, 11, 22)):
-    """Create the raw schema and insert rows. Each row may set department, drop_date, file_path, source_row."""
+def write_raw(db_path, penalty: list[dict] = (), license: list[dict] = (), as_of: date = date(2026, 11, 22),
+              **datasets: list[dict]):
+    """Create the raw schema and insert rows into raw.<dataset>: penalty=, license= and any other dataset of the
+    seeds by name (repair=[...], credit_list=[...]). Each row may set department, drop_date, file_path, source_row."""
     con = duckdb.connect(str(db_path))
     try:
         ensure_raw_schema(con)
-        for dataset, rows in (("penalty", penalty), ("license", license)):
+        for dataset, rows in (("penalty", penalty), ("license", license), *datasets.items()):
             cols = canonical_columns(dataset)
             for i, row in enumerate(rows, start=2):
                 values = [row.get(c) for c in cols]

@@ -728,12 +728,17 @@ def test_realdata_files_end_loaded_or_quarantined(tmp_path):
     for _path, code, reason in rows(con, "select file_path, reason_code, reason from raw.quarantine"):
         assert code in REASON_CODES and reason and " / " in reason
     codes = {p.rsplit("/", 1)[1]: c for p, c in quarantine_codes(con).items()}
-    # they are 红黑名单-style lists, not 双公示: no penalty/license header, so unknown_layout
+    # the two 失信被执行人 CSVs are 红黑名单 entries (header aliases of seeds); the workbooks match no dataset
+    loaded = {p.rsplit("/", 1)[1]: d for p, d in rows(con, "select file_path, dataset from raw.ingest_ledger where status = 'loaded'")}
     for name in REAL_LISTS:
-        if name in copied:
+        if name not in copied:
+            continue
+        if name.startswith("jkspider__"):
+            assert loaded.get(name) == "credit_list", name
+        else:
             assert codes[name] == "unknown_layout", name
-    # the GBK CSVs were decoded (the reason names the encoding and what matched)
-    assert "gb18030" in scalar(con, "select reason from raw.quarantine where file_path like '%shixin.csv'")
+    # the GBK CSVs were decoded
+    assert scalar(con, "select encoding from raw.ingest_ledger where file_path like '%shixin.csv'") == "gb18030"
     assert_ledger_balances(con)
 
 
@@ -763,3 +768,83 @@ def test_realdata_csvs_parse_when_their_headers_are_known():
     assert t.rejected[1].raw_text.startswith("哈尔滨泰富电气有限公司,91230199744190927K")
     src = t.data.column("source_row").to_pylist()
     assert src[0] == 4 and src == sorted(src) and len(set(src)) == 30
+
+
+# --------------------------------------------------------------------------------------------- datasets from the seeds
+
+
+def test_datasets_are_the_seed_datasets_and_each_gets_a_raw_table():
+    seeds = load_seeds()
+    assert seeds.datasets[:2] == ("penalty", "license")
+    assert {"repair", "objection", "credit_list", "commitment", "other_action"} <= set(seeds.datasets)
+    for d in seeds.datasets:  # every dataset has its label in seeds/datasets.csv
+        assert seeds.label_zh(d) != d, d
+    con = duckdb.connect()
+    ensure_raw_schema(con)
+    tables = {t for (t,) in rows(con, "select table_name from information_schema.tables where table_schema = 'raw'")}
+    assert set(seeds.datasets) <= tables
+    assert [c for (c,) in rows(con, "select column_name from information_schema.columns where table_schema = 'raw'"
+                               " and table_name = 'credit_list' order by ordinal_position")][: len(seeds.canonical("credit_list"))] \
+        == seeds.canonical_names("credit_list")
+    # the dbt macro naming every raw table agrees with the seed
+    macro = (paths.DBT_PROJECT_DIR / "macros" / "staging.sql").read_text(encoding="utf-8")
+    listed = re.search(r"macro raw_datasets\(\).*?return\(\[(.*?)\]\)", macro, re.S).group(1)
+    assert tuple(re.findall(r"'(\w+)'", listed)) == seeds.datasets
+
+
+def test_file_name_tie_break_reads_the_seed_hints():
+    from dagster_project.ingest.headers import dataset_hint
+    seeds = load_seeds()
+    assert dataset_hint("2026年行政处罚.xlsx", seeds, ["penalty", "license"]) == "penalty"
+    assert dataset_hint("xuke_2026.csv", seeds, ["penalty", "license"]) == "license"
+    assert dataset_hint("处罚与许可.csv", seeds, ["penalty", "license"]) is None
+    assert dataset_hint("失信名单.csv", seeds) == "credit_list"
+
+
+CREDIT_LIST_HEADER = ["名单类型", "名单名称", "行政相对人名称", "行政相对人类别", "统一社会信用代码", "认定部门", "认定文号",
+                      "列入日期", "移出日期", "列入事由", "数据来源单位", "数据来源单位统一社会信用代码"]
+
+
+def test_credit_list_csv_loads_into_raw_credit_list(tmp_path):
+    body = [
+        ["黑名单", "严重违法失信企业名单", "大连某某贸易有限公司", "法人及非法人组织", "91350100M000100Y43", "大连市市场监督管理局",
+         "连市监列〔2026〕1号", "2026-03-01", "", "被列入经营异常名录届满3年", "大连市市场监督管理局", "11210200MB1234567X"],
+        ["红名单", "A级纳税人", "大连某某贸易有限公司", "法人及非法人组织", "91350100M000100Y43", "国家税务总局大连市税务局",
+         "大税〔2026〕8号", "2026-04-01", "", "纳税信用评价为A级", "国家税务总局大连市税务局", "11210200MB1234567X"],
+    ]
+    put(tmp_path, f"{DEPT}/{DAY}/红黑名单.csv", csv_text(CREDIT_LIST_HEADER, body))
+    con, res = ingest(tmp_path)
+    assert (res.files_loaded, res.rows_loaded, res.rows_rejected) == (1, 2, 0)
+    assert rows(con, "select dataset, status from raw.ingest_ledger") == [("credit_list", "loaded")]
+    got = rows(con, "select list_type, list_name, list_decision_no, list_entry_date, source_row from raw.credit_list order by source_row")
+    assert got == [("黑名单", "严重违法失信企业名单", "连市监列〔2026〕1号", "2026-03-01", 2),
+                   ("红名单", "A级纳税人", "大税〔2026〕8号", "2026-04-01", 3)]
+    assert scalar(con, "select count(*) from raw.penalty") == 0
+
+
+def test_credit_list_header_lacking_its_own_required_column_is_quarantined(tmp_path):
+    header = [h for h in CREDIT_LIST_HEADER if h != "列入日期"]
+    put(tmp_path, f"{DEPT}/{DAY}/名单.csv", csv_text(header, [["x"] * len(header)]))
+    con, _res = ingest(tmp_path)
+    code, reason = rows(con, "select reason_code, reason from raw.quarantine")[0]
+    assert code == "missing_required_columns" and "红黑名单" in reason and "列入日期" in reason
+
+
+@pytest.mark.realdata
+def test_real_shixin_file_loads_into_raw_credit_list(tmp_path, realdata_dir):
+    src = realdata_dir / "jkspider__shixin.csv"
+    if not src.exists():
+        pytest.skip(f"{src} not found")
+    day = tmp_path / "fy" / "2026-11-01"
+    day.mkdir(parents=True)
+    shutil.copy(src, day / src.name)  # copied at test time, never into the repository
+    con, res = ingest(tmp_path)
+    assert (res.files_loaded, res.rows_loaded, res.rows_rejected) == (1, 29, 0)
+    assert rows(con, "select dataset, encoding from raw.ingest_ledger") == [("credit_list", "gb18030")]
+    first = rows(con, """select party_name, party_id_code, legal_rep, list_authority, list_decision_no, list_entry_date,
+        filing_date, list_reason, list_name from raw.credit_list where source_row = 2""")[0]
+    assert first == ("哈尔滨泰富电气有限公司", "91230199744****927K", "杨天夫", "哈尔滨市南岗区人民法院",
+                     "（2018）黑0103执1352号", "2018年04月08日", "20180302", "有履行能力而拒不履行生效法律文书确定义务", None)
+    # 省份, 执行依据文号 … have no canonical column: they stay in extra_columns
+    extra = json.loads(scalar(con, "select extra_columns from raw.credit_list where source_row = 2"))
+    assert extra["省份"] == "黑龙江" and "执行依据文号" in extra

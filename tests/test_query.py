@@ -102,7 +102,7 @@ def test_csv_to_file_values_nulls_and_lists(capsys, warehouse, tmp_path):
            "date '2026-11-22' as d")
     code, out, err = run(capsys, sql, "--warehouse", warehouse, "--format", "csv", "--out", out_file)
     assert code == 0, err
-    assert out == "" and "wrote 1 rows" in err
+    assert out == "" and "wrote 1 row:" in err
     rows = list(csv.reader(out_file.open(encoding="utf-8", newline="")))
     assert rows == [["id", "name", "missing", "nums", "flag", "d"],
                     ["E1", "大连 测试, 有限公司", "", "[1, 2]", "true", "2026-11-22"]]
@@ -117,6 +117,24 @@ def test_parquet_output(capsys, warehouse, tmp_path, expected_departments):
     table = pq.read_table(out_file)
     assert table.column_names == ["department", "department_name", "records"]
     assert [tuple(r.values()) for r in table.to_pylist()] == expected_departments
+
+
+def test_failed_query_leaves_no_file(capsys, warehouse, tmp_path):
+    for fmt in ("csv", "parquet", "table"):
+        code, out, err = run(capsys, "select * from marts.no_such_table", "--warehouse", warehouse,
+                             "--format", fmt, "--out", tmp_path / f"result.{fmt}")
+        assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target", ["warehouse", "work"])
+def test_out_never_overwrites_the_warehouse(capsys, sample_build, tmp_path, target):
+    wh = _copy_build(sample_build[0], tmp_path)
+    victim = wh if target == "warehouse" else work_db_path(wh)
+    before = victim.read_bytes()
+    code, out, err = run(capsys, "select 1", "--warehouse", wh, "--format", "csv", "--out", victim)
+    assert code == 2 and "overwrite" in err and len(err.strip().splitlines()) == 1
+    assert victim.read_bytes() == before
 
 
 def test_parquet_needs_out(capsys, warehouse):
@@ -232,7 +250,8 @@ def test_unknown_table_is_one_line(capsys, warehouse):
 def test_missing_warehouse(capsys, tmp_path):
     code, out, err = run(capsys, "select 1", "--warehouse", tmp_path / "nowhere.duckdb")
     assert code == 2 and out == ""
-    assert err.strip().splitlines() == [f"credit: 数据仓库不存在 / warehouse not found: {tmp_path / 'nowhere.duckdb'}"]
+    missing = (tmp_path / "nowhere.duckdb").resolve()
+    assert err.strip().splitlines() == [f"credit: 数据仓库不存在 / warehouse not found: {missing}"]
 
 
 def test_missing_warehouse_argument(capsys, monkeypatch):

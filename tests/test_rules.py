@@ -69,6 +69,85 @@ def license_row(no: str, **over) -> dict:
     return row
 
 
+ARCHIVE_USCC = uscc_with_check("91210200MA0DDDDD4")
+ARCHIVE_NAME = "大连档案测试有限公司"
+PARTY = dict(party_name=ARCHIVE_NAME, party_type="法人及非法人组织", uscc=ARCHIVE_USCC,
+             source_unit="大连市信用中心", source_unit_uscc=AUTHORITY, department="swj", drop_date=date(2026, 11, 17))
+
+
+def repair_row(repaired_no: str, repair_date: str, **over) -> dict:
+    row = dict(PARTY, repaired_decision_no=repaired_no, repaired_dataset="行政处罚", repair_date=repair_date,
+               repair_authority="大连市发展和改革委员会", repair_decision_no=f"连发改修〔2026〕{repaired_no}号",
+               drop_date=date(2026, 11, 20))
+    row.update(over)
+    return row
+
+
+def objection_row(objected_no: str, accepted: str, result: str | None = None, resolved: str | None = None, **over) -> dict:
+    row = dict(PARTY, objected_decision_no=objected_no, objected_dataset="行政处罚", objection_date=accepted,
+               objection_result=result, resolution_date=resolved, objection_handler="大连市信用中心",
+               drop_date=date(2026, 11, 20))
+    row.update(over)
+    return row
+
+
+def list_row(no: str, list_type: str | None, list_name: str | None, entered: str, removed: str | None = None, **over) -> dict:
+    row = dict(PARTY, list_type=list_type, list_name=list_name, list_authority="大连市市场监督管理局",
+               list_decision_no=no, list_entry_date=entered, list_exit_date=removed, list_reason="严重违法失信",
+               drop_date=date(2026, 11, 20))
+    row.update(over)
+    return row
+
+
+def build_archive_rows() -> dict[str, list[dict]]:
+    """信用修复, 异议处理 and 红黑名单 cases about one entity (ARCHIVE_USCC), dated around AS_OF."""
+    p = [penalty(no, **PARTY) for no in ("REP-DONE", "REP-LATER", "REP-BY-NAME", "OBJ-WITHDRAWN", "OBJ-OPEN", "OBJ-KEPT")]
+    repair = [
+        repair_row("REP-DONE", "2026-11-15"),                  # before as_of: repaired
+        repair_row("REP-LATER", "2026-12-01"),                 # dated after as_of: not yet
+        repair_row("rep-by-name", "2026-11-18", uscc=None),    # no USCC, same name; number normalised
+    ]
+    objection = [
+        objection_row("OBJ-WITHDRAWN", "2026-11-08", "撤销", "2026-11-10"),
+        objection_row("OBJ-OPEN", "2026-11-12"),
+        objection_row("OBJ-KEPT", "2026-11-08"),                                  # accepted ...
+        objection_row("OBJ-KEPT", "2026-11-08", "维持", "2026-11-11", drop_date=date(2026, 11, 21)),  # ... then kept
+    ]
+    credit_list = [
+        list_row("BL-CURRENT", "黑名单", "严重违法失信企业名单", "2026-06-01"),
+        list_row("BL-REMOVED", "黑名单", "严重违法失信企业名单", "2025-06-01", "2026-10-01"),
+        list_row("RL-CURRENT", "红名单", "A级纳税人", "2026-04-01", list_authority="国家税务总局大连市税务局"),
+        list_row("BL-FUTURE-EXIT", "黑名单", "拖欠农民工工资失信联合惩戒对象名单", "2026-01-05", "2027-01-05"),
+        # a court's 失信被执行人 entry without list type or name: defaulted from seed credit_list_defaults
+        list_row("（2026）辽02执123号", None, None, "2026-09-01", list_authority="大连市中级人民法院"),
+        # broken entries: removal before listing; no list name and no default for the authority
+        list_row("BL-BAD-ORDER", "黑名单", "严重违法失信企业名单", "2026-05-01", "2026-04-01",
+                 party_name="日期颠倒有限公司", uscc=None),
+        list_row("BL-NO-NAME", "黑名单", None, "2026-05-01", party_name="无名单名称有限公司", uscc=None),
+    ]
+    commitment = [
+        dict(PARTY, commitment_doc_no="CN-KEPT", commitment_type="审批替代型", commitment_date="2026-03-01",
+             commitment_authority="大连市行政审批局", fulfilment_status="履约", drop_date=date(2026, 11, 20)),
+        dict(PARTY, commitment_doc_no="CN-BROKEN", commitment_type="容缺受理型", commitment_date="2026-04-01",
+             commitment_authority="大连市行政审批局", fulfilment_status="履约中", drop_date=date(2026, 10, 20)),
+        # the verdict arrives later as a new version of the same commitment
+        dict(PARTY, commitment_doc_no="CN-BROKEN", commitment_type="容缺受理型", commitment_date="2026-04-01",
+             commitment_authority="大连市行政审批局", fulfilment_status="未履约", fulfilment_date="2026-11-01",
+             drop_date=date(2026, 11, 20)),
+        dict(PARTY, commitment_doc_no="CN-BAD-STATUS", commitment_type="主动型", commitment_date="2026-05-01",
+             commitment_authority="大连市行政审批局", fulfilment_status="差不多", drop_date=date(2026, 11, 20)),
+    ]
+    other_action = [
+        dict(PARTY, action_kind="行政强制", action_decision_no="OA-FORCE", action_content="查封场所",
+             action_date="2026-11-02", action_authority="大连市市场监督管理局", action_authority_uscc=AUTHORITY,
+             drop_date=date(2026, 11, 20)),
+        dict(PARTY, action_kind="行政表扬", action_decision_no="OA-BAD-KIND", action_content="通报表扬",
+             action_date="2026-11-02", action_authority="大连市人民政府", drop_date=date(2026, 11, 20)),
+    ]
+    return dict(penalty=p, repair=repair, objection=objection, credit_list=credit_list, commitment=commitment,
+                other_action=other_action)
+
+
 def load_vectors(section: str) -> list[tuple[str, str]]:
     path = REALDATA_DIR / "stdnum_cn_vectors.txt"
     if not path.exists():
@@ -172,7 +251,8 @@ def rules_db(tmp_path_factory):
     root = tmp_path_factory.mktemp("rules")
     warehouse = root / "credit.duckdb"
     p, l = build_rows()
-    write_raw(work_db_path(warehouse), penalty=p, license=l, as_of=AS_OF)
+    archive = build_archive_rows()
+    write_raw(work_db_path(warehouse), penalty=p + archive.pop("penalty"), license=l, as_of=AS_OF, **archive)
     dbt_build(warehouse, AS_OF, root / "target")
     con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
     yield con
@@ -367,3 +447,72 @@ def test_no_mart_or_violation_holds_a_raw_id_number(rules_db):
                 continue
             hits = q(rules_db, f"select count(*) from {table} where regexp_matches({col}, '{pattern}')")[0][0]
             assert hits == 0, f"{table}.{col} holds an ID number"
+
+
+# --------------------------------------------------------------------------------------------- 信用修复, 异议处理, 红黑名单
+
+
+def record(con, decision_no):
+    return q(con, """select disclosure_status, disclosure_reason_zh, repaired_on, under_objection, last_objection_result
+        from marts.fct_credit_record where decision_no = ?""", decision_no)[0]
+
+
+def test_repair_dated_by_as_of_marks_the_penalty_repaired_and_hides_it(rules_db):
+    assert record(rules_db, "REP-DONE")[:3] == ("repaired", "已完成信用修复，停止公示", date(2026, 11, 15))
+    by_name = record(rules_db, "REP-BY-NAME")                                           # same name, number normalised
+    assert (by_name[0], by_name[2]) == ("repaired", date(2026, 11, 18))
+    assert record(rules_db, "REP-LATER")[:3] == ("public", None, None)                  # repair dated after as_of
+    public = {r[0] for r in q(rules_db, "select decision_no from marts.public_disclosure")}
+    assert "REP-DONE" not in public and "REP-BY-NAME" not in public and "REP-LATER" in public
+    assert q(rules_db, "select count(*), count(*) filter (where is_effective) from intermediate.int_repairs") == [(3, 2)]
+
+
+def test_objections_flag_withdraw_or_leave_the_record(rules_db):
+    status_, reason, _rep, flagged, result = record(rules_db, "OBJ-WITHDRAWN")
+    assert (status_, flagged, result) == ("revoked", False, "撤销") and "异议" in reason
+    assert record(rules_db, "OBJ-OPEN")[0::3] == ("public", True)          # open: flagged, status unchanged
+    assert record(rules_db, "OBJ-KEPT")[0::3] == ("public", False)          # the 维持 version replaced the 受理 one
+    assert record(rules_db, "OBJ-KEPT")[4] == "维持"
+    assert q(rules_db, "select version_count from intermediate.int_objections where objected_decision_no = 'OBJ-KEPT'") == [(2,)]
+    public = {r[0] for r in q(rules_db, "select decision_no from marts.public_disclosure")}
+    assert "OBJ-WITHDRAWN" not in public and "OBJ-OPEN" in public
+
+
+def test_credit_list_membership_is_current_as_of(rules_db):
+    got = dict(q(rules_db, "select list_decision_no, is_current from marts.fct_credit_list_membership"))
+    assert got["BL-CURRENT"] and got["RL-CURRENT"] and got["BL-FUTURE-EXIT"] and got["(2026)辽02执123号"]  # width-folded
+    assert not got["BL-REMOVED"]
+    court = q(rules_db, """select list_type, list_name, is_list_name_defaulted from marts.fct_credit_list_membership
+        where list_decision_no = '(2026)辽02执123号'""")
+    assert court == [("黑名单", "失信被执行人", True)]
+    assert "DATE_ORDER" in violations_of(rules_db, "BL-BAD-ORDER")
+    assert "LIST_NAME_UNKNOWN" in violations_of(rules_db, "BL-NO-NAME")
+    assert violations_of(rules_db, "BL-CURRENT") == set()
+
+
+def test_dim_entity_counts_lists_repairs_and_objections(rules_db):
+    row = q(rules_db, """select current_red_lists, current_black_lists, repaired_records, records_under_objection,
+        penalty_count, broken_commitments from marts.dim_entity where uscc = ?""", ARCHIVE_USCC)
+    assert row == [(1, 3, 2, 1, 6, 1)]
+    entity = q(rules_db, "select entity_id from marts.dim_entity where uscc = ?", ARCHIVE_USCC)[0][0]
+    members = q(rules_db, "select count(*) from marts.fct_credit_list_membership where entity_id = ?", entity)
+    assert members == [(5,)]
+
+
+def test_lists_repairs_and_objections_stay_out_of_dual_disclosure(rules_db):
+    datasets = {r[0] for r in q(rules_db, "select distinct dataset from marts.dual_disclosure_compliance")}
+    assert datasets <= {"penalty", "license"}
+    assert {r[0] for r in q(rules_db, "select distinct dataset from marts.fct_credit_record")} == {"penalty", "license"}
+    late = q(rules_db, """select count(*) from intermediate.int_submission_timeliness t
+        join intermediate.int_submissions s using (submission_id) where s.dataset = 'credit_list' and t.is_late""")
+    assert late == [(0,)]
+
+
+def test_commitments_and_other_actions_go_through_the_rules(rules_db):
+    assert violations_of(rules_db, "CN-KEPT") == set() and violations_of(rules_db, "OA-FORCE") == set()
+    assert "CODE_LIST" in violations_of(rules_db, "CN-BAD-STATUS")       # 履约状态 not in its code list
+    assert "CODE_LIST" in violations_of(rules_db, "OA-BAD-KIND")         # not one of the eight 十公示 kinds
+    latest = q(rules_db, """select fulfilment_status, version_count from intermediate.int_decision_versions
+        where dataset = 'commitment' and decision_no = 'CN-BROKEN' and is_latest_version""")
+    assert latest == [("未履约", 2)]
+    assert q(rules_db, "select count(*) from marts.fct_credit_record where dataset in ('commitment', 'other_action')") == [(0,)]

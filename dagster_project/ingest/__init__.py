@@ -14,7 +14,7 @@ from .schema import ensure_raw_schema
 REASON_CODES = {
     "empty_file": "the file (or every sheet of the workbook) is empty",
     "header_only": "a header but no data rows (per CSV or sheet)",
-    "unknown_layout": "no row of the first 30 matches a penalty or license header",
+    "unknown_layout": "no row of the first 30 matches the header of any dataset (seeds/datasets.csv)",
     "missing_required_columns": "the header lacks required columns (named in the reason)",
     "undecodable": "the bytes decode as neither UTF-8, UTF-16 (BOM), GB18030 nor charset-normalizer's guess",
     "binary_file": "NUL bytes, control bytes or a workbook's magic number in a .csv",

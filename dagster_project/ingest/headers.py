@@ -9,7 +9,8 @@ leading/trailing parenthesised note is dropped (`处罚决定日期（必填）`
 
 The header row is the row among the first rows of a sheet (30 by default) that matches the most canonical
 columns; two stacked rows are combined when that matches strictly more (a merged group header above
-sub-headers). The dataset is decided by the dataset-specific matches; the file name is only a tie-break.
+sub-headers). The dataset is decided by the dataset-specific matches; the file name is only a tie-break
+(keywords per dataset: `file_name_hints` of seeds/datasets.csv).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from .seeds import COMMON, DATASETS, ColumnSpec, Seeds
+from .seeds import COMMON, ColumnSpec, Seeds
 
 HEADER_SEARCH_ROWS = 30
 MIN_SPECIFIC_MATCHES = 2  # dataset-specific columns needed to recognise a layout
@@ -78,6 +79,7 @@ class AliasHit:
 class AliasIndex:
     def __init__(self, seeds: Seeds):
         self.seeds = seeds
+        self.datasets = seeds.datasets
         self._exact: dict[str, list[tuple[str, str, int]]] = {}
         self._loose: dict[str, list[tuple[str, str, int]]] = {}
         for c in seeds.columns:
@@ -139,7 +141,7 @@ class AliasIndex:
         """match_row for every dataset, looking each cell up once."""
         hits = [(i, self.lookup(c)) for i, c in enumerate(cells)]
         hits = [(i, h) for i, h in hits if h]
-        return {d: self._assign(hits, d) for d in DATASETS}
+        return {d: self._assign(hits, d) for d in self.datasets}
 
     def match_row(self, cells: list[object], dataset: str) -> tuple[dict[int, str], int, int]:
         hits = [(i, self.lookup(c)) for i, c in enumerate(cells)]
@@ -172,16 +174,12 @@ class AliasIndex:
         return mapping, n_common, n_specific
 
 
-def dataset_hint(name: str) -> str | None:
-    """Tie-break only: what the file or sheet name suggests."""
+def dataset_hint(name: str, seeds: Seeds, among: list[str] | tuple[str, ...] | None = None) -> str | None:
+    """Tie-break only: the one dataset (of `among`) whose file-name keywords (seeds/datasets.csv) the file or
+    sheet name contains; None when none or several do."""
     n = (name or "").lower()
-    p = any(k in n for k in ("处罚", "penalt", "xzcf", "chufa"))
-    lic = any(k in n for k in ("许可", "licen", "xzxk", "xuke"))
-    if p and not lic:
-        return "penalty"
-    if lic and not p:
-        return "license"
-    return None
+    found = [d for d in (among or seeds.datasets) if any(k in n for k in seeds.spec(d).file_name_hints)]
+    return found[0] if len(found) == 1 else None
 
 
 @dataclass
@@ -254,7 +252,7 @@ def detect_header(
             best = (key, first, last, cells, ev)
     assert best is not None
     _key, first, last, cells, ev = best
-    ranked = sorted(DATASETS, key=lambda d: (ev[d][2], ev[d][1] + ev[d][2]), reverse=True)
+    ranked = sorted(index.datasets, key=lambda d: (ev[d][2], ev[d][1] + ev[d][2]), reverse=True)
     top, runner = ranked[0], ranked[1]
     top_spec, runner_spec = ev[top][2], ev[runner][2]
     top_total = ev[top][1] + ev[top][2]
@@ -264,18 +262,23 @@ def detect_header(
         where_en = f"the closest is row {first + 1}" if matched else "no row"
         got_zh = f"（仅匹配：{'、'.join(matched)}）" if matched else "匹配任何已知列名"
         got_en = f" (matched only: {', '.join(matched)})" if matched else " matches any known column name"
+        kinds_zh = "或".join(index.seeds.label_zh(d) for d in index.datasets)
+        kinds_en = " or ".join(f"{index.seeds.label_zh(d)} ({d})" for d in index.datasets)
         return HeaderFailure(
-            f"未识别的表格格式：前{len(rows)}行中没有行政处罚或行政许可的表头，{where_zh}{got_zh}",
-            f"unknown layout: none of the first {len(rows)} rows is a 行政处罚 (penalty) or 行政许可 (license) "
+            f"未识别的表格格式：前{len(rows)}行中没有{kinds_zh}的表头，{where_zh}{got_zh}",
+            f"unknown layout: none of the first {len(rows)} rows is a {kinds_en} "
             f"header; {where_en}{got_en}",
             first,
         )
     if top_spec == runner_spec and ev[top][1] + top_spec == ev[runner][1] + runner_spec:
-        hint = dataset_hint(name_hint)
+        tied = [d for d in ranked if ev[d][2] == top_spec and ev[d][1] + ev[d][2] == top_total]
+        hint = dataset_hint(name_hint, index.seeds, tied)
         if hint is None:
+            both_zh = "和".join(index.seeds.label_zh(d) for d in tied)
+            both_en = " and ".join(tied)
             return HeaderFailure(
-                f"表头第{first + 1}行同样匹配行政处罚和行政许可（各{top_spec}个专有列），且文件名无法区分",
-                f"ambiguous header at row {first + 1}: it matches penalty and license columns equally "
+                f"表头第{first + 1}行同样匹配{both_zh}（各{top_spec}个专有列），且文件名无法区分",
+                f"ambiguous header at row {first + 1}: it matches {both_en} columns equally "
                 f"({top_spec} specific columns each) and the file name does not tell",
                 first,
             )
@@ -291,7 +294,7 @@ def detect_header(
         n_specific=ev[top][2],
     )
     present = set(mapping.values())
-    match.missing_required = [c for c in index.seeds.required(top) if c.name not in present]
+    match.missing_required = [c for c in index.seeds.header_required(top) if c.name not in present]
     return match
 
 

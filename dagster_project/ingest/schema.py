@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .seeds import DATASETS, Seeds, load_seeds
+from .seeds import Seeds, load_seeds
 
 LINEAGE_COLUMNS = [
     ("extra_columns", "VARCHAR"),
@@ -87,7 +87,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, seeds: Seeds | None = None
     """Create schema `raw` and its tables if missing (and add any canonical column the seed gained)."""
     seeds = seeds or load_seeds()
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for dataset in DATASETS:
+    for dataset in seeds.datasets:
         _ensure_table(con, dataset, dataset_table_columns(seeds, dataset))
     _ensure_table(con, "rejected_rows", REJECTED_COLUMNS)
     _ensure_table(con, "quarantine", QUARANTINE_COLUMNS)

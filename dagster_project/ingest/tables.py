@@ -97,7 +97,7 @@ def _blank_rows(body: pa.Table, names: list[str]) -> np.ndarray:
 def missing_required_outcome(match: HeaderMatch, seeds, **kw) -> TableOutcome:
     names_zh = "、".join(c.label_zh for c in match.missing_required)
     names_en = ", ".join(f"{c.name} ({c.label_zh})" for c in match.missing_required)
-    kind_zh = "行政处罚" if match.dataset == "penalty" else "行政许可"
+    kind_zh = seeds.label_zh(match.dataset)
     return quarantined(
         "missing_required_columns",
         f"{kind_zh}表头缺少必填列：{names_zh}",

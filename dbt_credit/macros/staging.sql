@@ -55,3 +55,15 @@
         {{ clean_text('status') }} as status,
         extra_columns
 {%- endmacro %}
+
+{# The raw.<dataset> tables dbt reads: the datasets of seeds/dataset_columns.csv (tests check the two agree).
+   Used where SQL must name every raw table (the reconciliation) or every submission source. #}
+{% macro raw_datasets() -%}
+    {{ return(['penalty', 'license', 'repair', 'objection', 'credit_list', 'commitment', 'other_action']) }}
+{%- endmacro %}
+
+{# Same party on two rows: the same resolved entity, or (either side unresolved) the same normalised name. #}
+{% macro same_party(a, b) -%}
+    ({{ a }}.entity_id = {{ b }}.entity_id
+     or (({{ a }}.entity_id is null or {{ b }}.entity_id is null) and {{ a }}.party_name_norm = {{ b }}.party_name_norm))
+{%- endmacro %}

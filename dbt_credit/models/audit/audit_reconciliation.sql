@@ -15,9 +15,10 @@ raw_rows as (
 
     select file_hash, coalesce(sheet_name, '') as sheet_key, count(*) as raw_rows
     from (
-        select file_hash, sheet_name from {{ source('raw', 'penalty') }}
-        union all
-        select file_hash, sheet_name from {{ source('raw', 'license') }}
+        {%- for ds in raw_datasets() %}
+        select file_hash, sheet_name from {{ source('raw', ds) }}
+        {{ "union all" if not loop.last }}
+        {%- endfor %}
     )
     group by 1, 2
 

@@ -1,6 +1,9 @@
 -- One row per decision (the latest version), tied to its entity, with its disclosure window and status as
 -- of var('as_of'). Disclosure rules are data: seeds disclosure_windows (regimes by effective dates),
 -- disclosure_special_domains, severity_by_penalty_category, departments (is_market_regulation).
+-- Records are the 双公示 decisions (seeds/datasets.csv is_dual_disclosure). A penalty repaired (int_repairs) on or
+-- before the as-of date is `repaired`; a record withdrawn after an objection (int_objections, 撤销) is `revoked`;
+-- an open objection sets under_objection without changing the status.
 {%- set as_of = "date '" ~ var('as_of') ~ "'" %}
 
 with versions as (
@@ -11,7 +14,23 @@ with versions as (
 
 latest as (
 
-    select * from versions where is_latest_version
+    select * from versions
+    where is_latest_version
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+
+),
+
+repairs as (
+
+    select * from {{ ref('int_repairs') }}
+    where is_effective
+
+),
+
+objections as (
+
+    select * from {{ ref('int_objections') }}
+    where is_accepted
 
 ),
 
@@ -105,6 +124,48 @@ classified as (
 
 ),
 
+-- each record's match keys: its decision number and party (resolved entity, else normalised name)
+keyed as (
+
+    select c.submission_id, c.dataset, c.decision_no_norm, c.party_name_norm, e.entity_id
+    from classified as c
+    left join entities as e on e.submission_id = c.submission_id
+
+),
+
+-- the earliest effective repair of a penalty: same normalised decision number, same party
+repaired as (
+
+    select k.submission_id, min(r.repair_date) as repaired_on, count(*) as repair_count
+    from keyed as k
+    inner join repairs as r
+        on r.repaired_decision_no_norm = k.decision_no_norm
+       and {{ same_party('r', 'k') }}
+       and coalesce(r.repaired_dataset, '行政处罚') = '行政处罚'
+    where k.dataset = 'penalty'
+    group by 1
+
+),
+
+-- objections accepted by the as-of date, per record
+objected as (
+
+    select
+        k.submission_id,
+        count(*) as objection_count,
+        bool_or(o.is_open) as under_objection,
+        bool_or(o.is_withdrawn) as withdrawn_after_objection,
+        arg_max(o.result_as_of, coalesce(o.resolution_date, o.objection_date)) filter (where o.result_as_of is not null)
+            as last_objection_result
+    from keyed as k
+    inner join objections as o
+        on o.objected_decision_no_norm = k.decision_no_norm
+       and {{ same_party('o', 'k') }}
+       and coalesce(o.objected_dataset, k.dataset) = k.dataset
+    group by 1
+
+),
+
 windowed as (
 
     -- the longest applicable window wins (several penalty types, or several matching rows)
@@ -174,7 +235,12 @@ final as (
         c.is_natural_person,
         c.is_warning_only,
         c.is_market_regulation,
-        w.window_is_published
+        w.window_is_published,
+        rp.repaired_on,
+        coalesce(ob.under_objection, false) as under_objection,
+        coalesce(ob.objection_count, 0) as objection_count,
+        ob.last_objection_result,
+        coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection
     from classified as c
     left join entities as e on e.submission_id = c.submission_id
     left join violations as v on v.submission_id = c.submission_id
@@ -182,6 +248,8 @@ final as (
     -- lateness is judged on the first submission of the decision
     left join timeliness as t on t.submission_id = f.first_submission_id
     left join windowed as w on w.submission_id = c.submission_id
+    left join repaired as rp on rp.submission_id = c.submission_id
+    left join objected as ob on ob.submission_id = c.submission_id
 
 ),
 
@@ -191,6 +259,8 @@ with_status as (
         *,
         case
             when status = '撤销' then 'revoked'
+            when withdrawn_after_objection then 'revoked'
+            when repaired_on is not null then 'repaired'
             when is_natural_person then 'not_public'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then 'not_public'
             when dataset = 'penalty' and window_is_published = false then 'not_public'
@@ -201,6 +271,8 @@ with_status as (
         end as disclosure_status,
         case
             when status = '撤销' then '决定已撤销'
+            when withdrawn_after_objection then '经异议处理后撤销（信息已撤回）'
+            when repaired_on is not null then '已完成信用修复，停止公示'
             when is_natural_person then '涉及自然人的信用信息原则上不公示'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then '市场监管部门仅警告的处罚决定不公示'
             when dataset = 'penalty' and window_is_published = false then '轻微失信信息原则上不公示'

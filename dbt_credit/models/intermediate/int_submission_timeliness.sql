@@ -1,8 +1,10 @@
 -- Lateness: a decision must be online within 7 working days (official calendar with 调休). Judged on the
--- first submission of each decision only; a later correction is not late again.
+-- first submission of each decision only; a later correction is not late again. The deadline is a 双公示 rule
+-- (seeds/datasets.csv is_dual_disclosure): other datasets are never late.
 with versions as (
 
-    select submission_id, decision_key, decision_date, drop_date, is_first_submission
+    select submission_id, decision_key, decision_date, drop_date, is_first_submission,
+        dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure) as has_deadline
     from {{ ref('int_decision_versions') }}
 
 ),
@@ -25,7 +27,8 @@ final as (
         v.submission_id,
         v.decision_date is not null as is_decision_date_readable,
         dd.workday_seq - dc.workday_seq as workdays_to_drop,
-        v.is_first_submission
+        v.has_deadline
+        and v.is_first_submission
         and v.decision_date is not null
         and v.decision_date <= v.drop_date
         and (

@@ -1,25 +1,15 @@
 {{ config(materialized='incremental', unique_key='submission_id', incremental_strategy='delete+insert',
           on_schema_change='append_new_columns') }}
--- Every row received (a "submission"), both datasets in one shape, cleaned, typed and with its identifier
--- checks. Each row depends on itself alone, so a night processes only the loads it has not seen: this is
--- where the per-row regex, parsing and check-digit work happens, and it grows with the night's drop.
-with penalty as (
+-- Every row received (a "submission"), every dataset in one shape (columns a dataset lacks are null), cleaned,
+-- typed and with its identifier checks. Each row depends on itself alone, so a night processes only the loads
+-- it has not seen: this is where the per-row regex, parsing and check-digit work happens, and it grows with the
+-- night's drop. The datasets are those of macro raw_datasets() (= seeds/dataset_columns.csv).
+with unioned as (
 
-    select * from {{ ref('stg_raw__penalty') }}
-
-),
-
-license as (
-
-    select * from {{ ref('stg_raw__license') }}
-
-),
-
-unioned as (
-
-    select * from penalty
-    union all by name
-    select * from license
+    {%- for ds in raw_datasets() %}
+    select * from {{ ref('stg_raw__' ~ ds) }}
+    {{ "union all by name" if not loop.last }}
+    {%- endfor %}
 
 ),
 

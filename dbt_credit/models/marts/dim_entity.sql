@@ -1,8 +1,51 @@
--- One row per resolved entity. Display name and type follow the entity's latest record.
+-- One row per resolved entity: every entity with a record or a 红黑名单 entry. Display name and type follow the
+-- entity's latest record or list entry; list memberships, repairs, open objections and broken 信用承诺 are counted
+-- as of var('as_of').
 with records as (
 
     select * from {{ ref('int_records') }}
     where entity_id is not null
+
+),
+
+list_entries as (
+
+    select * from {{ ref('int_credit_list_entries') }}
+    where entity_id is not null
+
+),
+
+-- records and list entries in one shape for the name / type / USCC of the entity
+entity_rows as (
+
+    select entity_id, dataset, party_name, party_type, uscc, is_natural_person, drop_date, decision_date,
+        disclosure_status, under_objection
+    from records
+    union all
+    select entity_id, 'credit_list' as dataset, party_name, party_type, uscc, is_natural_person, drop_date,
+        list_entry_date as decision_date, null as disclosure_status, false as under_objection
+    from list_entries
+
+),
+
+-- 信用承诺 not kept (履约状态 未履约 on the commitment's latest version)
+broken_commitments as (
+
+    select entity_id, count(*) as broken_commitments
+    from {{ ref('int_decision_versions') }}
+    where dataset = 'commitment' and is_latest_version and fulfilment_status = '未履约' and entity_id is not null
+    group by 1
+
+),
+
+list_counts as (
+
+    select
+        entity_id,
+        count(*) filter (where is_current and list_type = '红名单') as current_red_lists,
+        count(*) filter (where is_current and list_type = '黑名单') as current_black_lists
+    from list_entries
+    group by 1
 
 ),
 
@@ -26,8 +69,10 @@ latest as (
         count(*) filter (where dataset = 'license') as license_count,
         count(*) filter (where dataset = 'penalty') as penalty_count,
         count(*) filter (where dataset = 'license' and disclosure_status = 'public') as public_license_count,
-        count(*) filter (where dataset = 'penalty' and disclosure_status = 'public') as public_penalty_count
-    from records
+        count(*) filter (where dataset = 'penalty' and disclosure_status = 'public') as public_penalty_count,
+        count(*) filter (where disclosure_status = 'repaired') as repaired_records,
+        count(*) filter (where under_objection) as records_under_objection
+    from entity_rows
     group by 1
 
 ),
@@ -59,10 +104,17 @@ final as (
         l.penalty_count,
         l.public_license_count,
         l.public_penalty_count,
+        l.repaired_records,
+        l.records_under_objection,
+        coalesce(lc.current_red_lists, 0) as current_red_lists,
+        coalesce(lc.current_black_lists, 0) as current_black_lists,
+        coalesce(bc.broken_commitments, 0) as broken_commitments,
         n.first_seen,
         n.last_seen
     from latest as l
     left join names as n on n.entity_id = l.entity_id
+    left join list_counts as lc on lc.entity_id = l.entity_id
+    left join broken_commitments as bc on bc.entity_id = l.entity_id
 
 )
 

@@ -5,8 +5,10 @@
 
 with versions as (
 
+    -- 双公示 only (seeds/datasets.csv is_dual_disclosure): lists, repairs and objections are not measured here
     select * from {{ ref('int_decision_versions') }}
     where drop_date <= {{ as_of }}
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
 
 ),
 
@@ -30,6 +32,7 @@ conflicting_usccs as (
     select uscc
     from {{ ref('int_submissions') }}
     where uscc_is_valid and is_organisation and party_name_norm is not null and drop_date <= {{ as_of }}
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
     group by 1
     having count(distinct party_name_norm) > 1
 

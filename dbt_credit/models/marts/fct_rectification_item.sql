@@ -1,8 +1,11 @@
 -- 整改清单: each non-compliant or late record a department must fix, one row per problem, in words.
 with violations as (
 
+    -- 双公示 records only (seeds/datasets.csv is_dual_disclosure): the 通报 and its 整改清单 judge those; list,
+    -- repair and objection rows keep their violations in fct_rule_violation
     select * from {{ ref('fct_rule_violation') }}
     where not is_exact_resubmission
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
 
 ),
 

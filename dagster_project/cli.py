@@ -63,8 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--records", type=int, default=2000)
     s.add_argument("--seed", type=int, default=7)
 
+    from dagster_project.docs_site import register as register_docs
     from dagster_project.entity_report import register as register_entity_report
+    from dagster_project.query import register as register_query
     register_entity_report(sub)
+    register_query(sub)
+    register_docs(sub)
     return p
 
 
@@ -213,7 +217,7 @@ def cmd_sample(args) -> int:
 
     if args.records < 1:
         raise UserError("--records 必须为正数 / must be positive")
-    manifest = generate_sample(args.out.expanduser().resolve(), args.records, args.seed)
+    generate_sample(args.out.expanduser().resolve(), args.records, args.seed)
     print(f"样例报送 sample drops: {args.records} records in {args.out}")
     return 0
 
@@ -240,7 +244,8 @@ def cmd_demo(args) -> int:
     print(f"通报 report {month}: {reports}")
     for f in _report_paths(files):
         print(f"  {f}")
-    print(f"查询 query: duckdb {warehouse} -c \"select * from marts.dual_disclosure_compliance limit 10\"")
+    print(f"查询 query: credit query \"select * from marts.dual_disclosure_compliance limit 10\" --warehouse {warehouse}")
+    print(f"界面 UI: CREDIT_WAREHOUSE={warehouse} CREDIT_DROPS={SAMPLE_DROPS_DIR} CREDIT_AS_OF={as_of} dagster dev")
     return 0
 
 
@@ -267,8 +272,18 @@ def cmd_entity_report(args) -> int:
     return run(args)
 
 
+def cmd_query(args) -> int:
+    from dagster_project.query import cmd_query as run
+    return run(args)
+
+
+def cmd_docs(args) -> int:
+    from dagster_project.docs_site import cmd_docs as run
+    return run(args)
+
+
 COMMANDS = {"demo": cmd_demo, "run": cmd_run, "report": cmd_report, "sample": cmd_sample,
-            "entity-report": cmd_entity_report}
+            "entity-report": cmd_entity_report, "query": cmd_query, "docs": cmd_docs}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from dagster_project.paths import DBT_PROJECT_DIR
-from dagster_project.settings import dbt_build_args, work_db_path
+from dagster_project.settings import dbt_build_args
 
 
 def dbt_build(warehouse: Path, as_of: date, target_path: Path, extra: list[str] | None = None) -> None:

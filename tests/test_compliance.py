@@ -15,7 +15,7 @@ from dagster_project.paths import SEEDS_DIR
 from dagster_project.settings import work_db_path
 from dagster_project.workdays import last_known_year, nth_workday_after, write_workday_calendar
 from tests.dbt_fixture import dbt_build
-from tests.test_rules import AUTHORITY, GOOD_USCC, SECOND_USCC, penalty
+from tests.test_rules import SECOND_USCC, penalty
 
 AS_OF = date(2026, 11, 22)
 NATIONAL_DAY_EVE = date(2026, 9, 30)    # its 7th working day counts the 调休 Saturday 2026-10-10

@@ -2,9 +2,7 @@
 warehouse answering; a warning is recorded and publishes; readers are never blocked by a publish."""
 from __future__ import annotations
 
-import os
 import shutil
-from datetime import date
 
 import dagster as dg
 import duckdb

@@ -2,12 +2,9 @@
 definitions, idempotent re-runs, the one-writer lock and atomic publication."""
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pytest

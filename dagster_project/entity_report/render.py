@@ -10,31 +10,23 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from fpdf.enums import WrapMode, XPos, YPos
 from jinja2 import Environment, StrictUndefined
 
 from ..report.content import Heading, PageBreak, Para, Signature, TableBlock
-from ..report.fonts import (
-    cjk_font_path,
-    fallback_covers,
-    fallback_font_path,
-    missing_in_primary,
-    subset_font_data_uri,
-)
+from ..report.fonts import subset_font_data_uri
 from ..report.html import _blocks  # private there: see the package docstring
 from ..report.pdf import (  # private there: see the package docstring
-    CHINA_TZ,
-    FALLBACK,
     FONT,
     RED,
     _heading,
     _para,
-    _ReportPDF,
     _signature,
     _table,
+    new_report_pdf,
 )
 from .content import REPORT_NAME, VERSION_ZH, VERSIONS, EntityDocument, build_document
 from .model import NATURAL_PERSON, load_entity, user_error
@@ -120,17 +112,7 @@ def render_entity_report(
 
 
 def render_pdf(doc: EntityDocument, path: Path) -> None:
-    pdf = _ReportPDF(doc.running_title)
-    pdf.add_font(FONT, "", str(cjk_font_path()))
-    missing = missing_in_primary(doc.all_text())
-    if missing:
-        covered = fallback_covers(missing)
-        if covered:
-            pdf.add_font(FALLBACK, "", str(fallback_font_path()))
-            pdf.set_fallback_fonts([FALLBACK])
-        if missing - covered:
-            log.warning("信用报告 PDF 中有字体无法显示的字符：%s", "".join(sorted(missing - covered)))
-    pdf.set_creation_date(datetime(doc.as_of.year, doc.as_of.month, doc.as_of.day, tzinfo=CHINA_TZ))
+    pdf = new_report_pdf(doc.running_title, doc.all_text(), doc.as_of, "信用报告")
     pdf.set_title(doc.title)
     pdf.set_subject(doc.subject)
     pdf.set_author(doc.issuer)

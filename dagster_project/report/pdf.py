@@ -102,19 +102,25 @@ class _ReportPDF(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def render_pdf(doc: Document, path: Path) -> None:
-    pdf = _ReportPDF(doc.running_title)
+def new_report_pdf(running_title: str, all_text: str, as_of, what: str) -> "_ReportPDF":
+    """An A4 report PDF with the CJK font embedded (and a fallback font for characters it lacks), dated
+    as_of so the same inputs give the same bytes. Shared by the 通报 and the entity credit report."""
+    pdf = _ReportPDF(running_title)
     pdf.add_font(FONT, "", str(cjk_font_path()))
-    missing = missing_in_primary(doc.all_text())
+    missing = missing_in_primary(all_text)
     if missing:
         covered = fallback_covers(missing)
         if covered:
             pdf.add_font(FALLBACK, "", str(fallback_font_path()))
             pdf.set_fallback_fonts([FALLBACK])
         if missing - covered:
-            log.warning("通报 PDF 中有字体无法显示的字符：%s", "".join(sorted(missing - covered)))
-    created = datetime(doc.as_of.year, doc.as_of.month, doc.as_of.day, tzinfo=CHINA_TZ)
-    pdf.set_creation_date(created)
+            log.warning("%s PDF 中有字体无法显示的字符：%s", what, "".join(sorted(missing - covered)))
+    pdf.set_creation_date(datetime(as_of.year, as_of.month, as_of.day, tzinfo=CHINA_TZ))
+    return pdf
+
+
+def render_pdf(doc: Document, path: Path) -> None:
+    pdf = new_report_pdf(doc.running_title, doc.all_text(), doc.as_of, "通报")
     pdf.set_title(f"{REPORT_NAME}_{doc.month}")
     pdf.set_subject(doc.title)
     pdf.set_author(doc.issuer)

@@ -6,6 +6,7 @@ one writer at a time, by construction.
 """
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from dagster_project.ingest import ensure_raw_schema, ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
-from dagster_project.settings import BuildSettings, dbt_build_args
+from dagster_project.settings import BuildSettings, dbt_build_args, gate_docs_dir
 from dagster_project.workdays import write_workday_calendar
 
 RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
@@ -136,8 +137,11 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
         # CREDIT_EXPECTATIONS_DIR lets an operator (or a test) point the gates at another copy of the suites;
         # a suite missing there is a failed check, never a skipped one
         suites_dir = Path(os.environ.get("CREDIT_EXPECTATIONS_DIR", str(EXPECTATIONS_DIR)))
+        # Great Expectations Data Docs of the last run, one site per suite: <warehouse>.gate-docs/<suite>/
+        docs_dir = gate_docs_dir(s.warehouse) / suite.name
+        shutil.rmtree(docs_dir, ignore_errors=True)
         outcome = gates.run_suites(s.work_db, [suite.name], run_id=context.run.run_id, suites_dir=suites_dir,
-                                   params={"as_of": s.as_of.isoformat()})[0]
+                                   docs_dir=docs_dir, params={"as_of": s.as_of.isoformat()})[0]
         failed = [r for r in outcome.results if not r.success]
         return dg.AssetCheckResult(
             passed=not failed,
@@ -145,6 +149,7 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
             metadata={
                 "expectations": len(outcome.results),
                 "failed": len(failed),
+                "data_docs": dg.MetadataValue.path(str(docs_dir / "index.html")),
                 "failures": dg.MetadataValue.md("\n".join(
                     f"- [{r.severity}] {r.expectation_type} {r.kwargs_json}: {r.observed_value or r.error}" for r in failed
                 ) or "none"),

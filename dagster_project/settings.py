@@ -5,6 +5,8 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
   <warehouse>.work        the working database: raw layer + dbt models (dbt's target)
   <warehouse>.history/    the last N published builds
   <warehouse>.key         the key that hashes natural persons' ID numbers (never committed)
+  <warehouse>.gate-docs/  Great Expectations Data Docs of the last run
+  <warehouse>.logs/       one log file per `credit run`
 """
 from __future__ import annotations
 
@@ -28,6 +30,11 @@ def work_db_path(warehouse: Path) -> Path:
 
 def history_dir(warehouse: Path) -> Path:
     return Path(str(warehouse) + ".history")
+
+
+def gate_docs_dir(warehouse: Path) -> Path:
+    """Great Expectations Data Docs of the last run, one site per suite."""
+    return Path(str(warehouse) + ".gate-docs")
 
 
 def person_key_path(warehouse: Path) -> Path:

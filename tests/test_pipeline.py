@@ -126,3 +126,42 @@ def test_definitions_load_with_every_stage():
     assert defs.resolve_job_def("nightly_build") is not None
     assert {s.name for s in defs.schedules} >= {"nightly_build_schedule", "monthly_report_schedule"}
     assert {s.name for s in defs.sensors} >= {"new_drops_sensor", "build_failure_notifier"}
+
+
+def test_every_sample_record_is_clean_or_says_why(work_con):
+    """On the messy sample: every received record is clean or has at least one violation with a reason."""
+    counts = work_con.execute("""select rule_id, count(*) from intermediate.int_rule_violations
+        group by 1 order by 2 desc""").fetchall()
+    print("\nviolations per rule on the sample:")
+    for rule, n in counts:
+        print(f"  {rule:28s} {n}")
+    assert work_con.execute("""select count(*) from intermediate.int_rule_violations
+        where rule_message_zh is null or rule_message_zh = ''""").fetchall()[0][0] == 0
+    fired = {r for r, _ in counts}
+    # the defects the generator plants, each caught by its rule
+    assert {"USCC_INVALID", "USCC_REQUIRED", "REQUIRED", "CODE_LIST", "DATE_UNPARSEABLE", "DECISION_AFTER_DROP",
+            "VALIDITY_ORDER", "AMOUNT_LOOKS_LIKE_YUAN", "AMOUNT_NEGATIVE", "ID_NO_INVALID"} <= fired
+    held_without_reason = work_con.execute("""select count(*) from marts.fct_credit_record r
+        where disclosure_status = 'held' and disclosure_reason_zh is null""").fetchall()[0][0]
+    assert held_without_reason == 0
+
+
+def test_no_id_number_anywhere_in_the_published_public_mart(published_con):
+    pattern = r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    cols = [r[0] for r in published_con.execute("""select column_name from information_schema.columns
+        where table_schema = 'marts' and table_name = 'public_disclosure'""").fetchall()]
+    for col in cols:
+        if col == "uscc":  # an all-digit USCC can fit the pattern; it is checked as a USCC instead
+            continue
+        hits = published_con.execute(
+            f"select count(*) from marts.public_disclosure where regexp_matches(cast({col} as varchar), '{pattern}')"
+        ).fetchall()[0][0]
+        assert hits == 0, col
+
+
+def test_gate_results_and_data_docs_of_the_last_run(sample_build, published_con):
+    from dagster_project.settings import gate_docs_dir
+    warehouse, _ = sample_build
+    assert (gate_docs_dir(warehouse) / "marts_public_disclosure" / "index.html").is_file()
+    rows = published_con.execute("select count(*), count(distinct suite_name) from audit.gate_results").fetchall()[0]
+    assert rows[0] > 20 and rows[1] >= 7

@@ -76,15 +76,14 @@ def machine_info() -> dict:
                 break
     except OSError:
         pass
+    from importlib.metadata import PackageNotFoundError, version
+
     versions = {}
-    for mod in ("dagster", "dbt.version", "great_expectations"):
+    for key, dist in (("dagster", "dagster"), ("dbt", "dbt-core"), ("great_expectations", "great_expectations")):
         try:
-            m = __import__(mod, fromlist=["x"])
-            versions[mod.split(".")[0]] = getattr(m, "__version__", None) or getattr(m, "installed", "?")
-        except Exception:  # noqa: BLE001 — a version we cannot read is just not printed
+            versions[key] = version(dist)
+        except PackageNotFoundError:
             pass
-    if "dbt" in versions:
-        versions["dbt"] = str(versions["dbt"])
     return {
         "date": datetime.now().isoformat(timespec="seconds"),
         "nproc": os.cpu_count(),

@@ -8,10 +8,10 @@ one writer at a time, by construction.
 import os
 import shutil
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
@@ -20,7 +20,7 @@ from dagster_project.ingest import ensure_raw_schema, ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
-from dagster_project.settings import BuildSettings, dbt_build_args, gate_docs_dir
+from dagster_project.settings import BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, gate_docs_dir
 from dagster_project.workdays import write_workday_calendar
 
 RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
@@ -56,7 +56,7 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     if not s.drops_root.is_dir():
         raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}", allow_retries=False)
     s.work_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(s.work_db))
+    con = connect_duckdb(s.work_db)
     try:
         ensure_raw_schema(con)
         result = ingest_drops(con, s.drops_root, load_id=context.run_id)
@@ -75,12 +75,31 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 @dg.asset(key=WORKDAY_CALENDAR, deps=RAW_KEYS, group_name="ingest", description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
 def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
-    con = duckdb.connect(str(s.work_db))
+    con = connect_duckdb(s.work_db)
     try:
         first, last = write_workday_calendar(con, s.as_of)
     finally:
         con.close()
     return dg.MaterializeResult(metadata={"first_year": first, "last_year": last})
+
+
+class CreditDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, minus the `dbt --version` subprocess it starts on every run to learn the
+    version (2 s of every night): dbt-core is installed in this same environment, so its package metadata
+    says it. Falls back to dagster-dbt's own probe when dbt is not ours (another executable on PATH)."""
+
+    @cached_property
+    def _cli_version(self):
+        from importlib.metadata import PackageNotFoundError, version as installed_version
+
+        from packaging import version
+
+        if Path(self.dbt_executable).resolve() == Path(dbt_executable()).resolve() and Path(dbt_executable()).is_file():
+            try:
+                return version.parse(installed_version("dbt-core"))
+            except PackageNotFoundError:
+                pass
+        return super()._cli_version
 
 
 class CreditDbtTranslator(DagsterDbtTranslator):
@@ -221,7 +240,7 @@ defs = dg.Definitions(
     schedules=schedules,
     sensors=sensors,
     resources={
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": CreditDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "warehouse": WarehouseResource(),
     },
     executor=dg.in_process_executor,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 
-from dagster_project.settings import history_dir, work_db_path
+from dagster_project.settings import connect_duckdb, history_dir, work_db_path
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
 
@@ -35,7 +34,7 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> Publ
     staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     # write the new file; read the working database through a read-only attachment
-    con = duckdb.connect(str(staging))
+    con = connect_duckdb(staging)
     try:
         con.execute(f"attach '{work}' as work (read_only)")
         tables = con.execute(

@@ -21,6 +21,10 @@ from dagster_project.paths import PROJECT_ROOT
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "build" / "credit.duckdb"
 DEFAULT_DROPS = PROJECT_ROOT / "raw_drops" / "sample"
+# DuckDB's memory_limit for every connection a build opens (dbt's too: profiles.yml reads the same variable).
+# The Dagster process (~0.7 GB: Dagster, ingest buffers, GX) stays alive beside dbt's DuckDB, so 2.5GB keeps
+# the whole build under 4 GiB; DuckDB spills to disk beyond it (benchmarks/README.md: memory).
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
 
 
 def work_db_path(warehouse: Path) -> Path:
@@ -77,7 +81,20 @@ class BuildSettings:
             "CREDIT_WAREHOUSE": str(self.warehouse),
             "CREDIT_AS_OF": self.as_of.isoformat(),
             "CREDIT_PERSON_KEY": person_key(self.warehouse),
+            "CREDIT_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
         }
+
+
+def duckdb_memory_limit() -> str:
+    """CREDIT_DUCKDB_MEMORY_LIMIT (a DuckDB size such as 3GB or 800MB), else the default."""
+    return os.environ.get("CREDIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def connect_duckdb(path: Path, **kwargs):
+    """A DuckDB connection for a build step, held to the build's memory limit (spilling beyond it)."""
+    import duckdb
+
+    return duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()}, **kwargs)
 
 
 def person_key(warehouse: Path) -> str:
@@ -104,3 +121,13 @@ def dbt_build_args(as_of: date, *, select: str | None = None, exclude: str | Non
     if full_refresh:
         args.append("--full-refresh")
     return args
+
+
+def dbt_executable() -> str:
+    """The dbt installed with this interpreter (.venv/bin/dbt), so `.venv/bin/credit` works without an
+    activated venv; else whatever `dbt` is on PATH."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")

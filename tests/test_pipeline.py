@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -165,3 +166,40 @@ def test_gate_results_and_data_docs_of_the_last_run(sample_build, published_con)
     assert (gate_docs_dir(warehouse) / "marts_public_disclosure" / "index.html").is_file()
     rows = published_con.execute("select count(*), count(distinct suite_name) from audit.gate_results").fetchall()[0]
     assert rows[0] > 20 and rows[1] >= 7
+
+
+def test_dbt_resource_runs_the_venv_dbt_and_knows_its_version_without_asking_it():
+    """`.venv/bin/credit` works without an activated venv (dbt beside the interpreter), and the version
+    dagster-dbt needs is read from the installed package instead of a `dbt --version` subprocess — the
+    same answer the subprocess gives."""
+    from dagster_project.definitions import defs
+
+    resource = defs.resources["dbt"]
+    assert resource.dbt_executable == str(Path(sys.executable).parent / "dbt")
+    out = subprocess.run([resource.dbt_executable, "--version"], capture_output=True, text=True, check=True).stdout
+    assert f"installed: {resource._cli_version}" in out
+
+
+def test_one_duckdb_memory_limit_for_dbt_and_the_python_steps(tmp_path, monkeypatch):
+    """CREDIT_DUCKDB_MEMORY_LIMIT holds dbt's DuckDB (profiles.yml) and the ingest/gate/publish connections
+    alike, with the same default in both places."""
+    from dagster_project.paths import DBT_PROJECT_DIR
+    from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, BuildSettings, connect_duckdb
+
+    profile = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+    assert f"env_var('CREDIT_DUCKDB_MEMORY_LIMIT', '{DEFAULT_DUCKDB_MEMORY_LIMIT}')" in profile
+
+    def limit_of(con) -> str:
+        return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    monkeypatch.delenv("CREDIT_DUCKDB_MEMORY_LIMIT", raising=False)
+    con = connect_duckdb(tmp_path / "a.duckdb")
+    default = limit_of(con)
+    con.close()
+    monkeypatch.setenv("CREDIT_DUCKDB_MEMORY_LIMIT", "700MB")
+    con = connect_duckdb(tmp_path / "b.duckdb")
+    assert limit_of(con) == "667.5 MiB"   # DuckDB shows 700 MB (10^6) in MiB
+    con.close()
+    assert default != "667.5 MiB" and default.endswith("GiB") and float(default.split()[0]) < 2.5
+    env = BuildSettings(tmp_path, tmp_path / "w.duckdb", date(2026, 1, 2)).environment()
+    assert env["CREDIT_DUCKDB_MEMORY_LIMIT"] == "700MB"

@@ -34,12 +34,6 @@ objections as (
 
 ),
 
-entities as (
-
-    select * from {{ ref('int_entity_resolution') }}
-
-),
-
 violations as (
 
     select submission_id, count(*) as error_count
@@ -52,13 +46,6 @@ violations as (
 timeliness as (
 
     select * from {{ ref('int_submission_timeliness') }}
-
-),
-
-first_versions as (
-
-    select decision_key, submission_id as first_submission_id
-    from versions where is_first_submission
 
 ),
 
@@ -127,9 +114,8 @@ classified as (
 -- each record's match keys: its decision number and party (resolved entity, else normalised name)
 keyed as (
 
-    select c.submission_id, c.dataset, c.decision_no_norm, c.party_name_norm, e.entity_id
-    from classified as c
-    left join entities as e on e.submission_id = c.submission_id
+    select submission_id, dataset, decision_no_norm, party_name_norm, entity_id
+    from classified
 
 ),
 
@@ -190,15 +176,15 @@ final as (
     select
         c.decision_key as record_id,
         c.submission_id,
-        f.first_submission_id,
-        e.entity_id,
-        e.resolution_method,
+        c.first_submission_id,
+        c.entity_id,
+        c.resolution_method,
         c.dataset,
         c.department,
         c.party_name,
         c.party_name_norm,
         c.party_type,
-        coalesce(e.resolved_uscc, case when c.uscc_is_valid then c.uscc end) as uscc,
+        coalesce(c.resolved_uscc, case when c.uscc_is_valid then c.uscc end) as uscc,
         c.org_code,
         c.biz_reg_no,
         c.decision_no,
@@ -242,11 +228,9 @@ final as (
         ob.last_objection_result,
         coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection
     from classified as c
-    left join entities as e on e.submission_id = c.submission_id
     left join violations as v on v.submission_id = c.submission_id
-    left join first_versions as f on f.decision_key = c.decision_key
     -- lateness is judged on the first submission of the decision
-    left join timeliness as t on t.submission_id = f.first_submission_id
+    left join timeliness as t on t.submission_id = c.first_submission_id
     left join windowed as w on w.submission_id = c.submission_id
     left join repaired as rp on rp.submission_id = c.submission_id
     left join objected as ob on ob.submission_id = c.submission_id

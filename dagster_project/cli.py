@@ -304,7 +304,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def entry() -> None:
     """Console-script entry: exit without interpreter teardown, where DuckDB 2.0's bindings print
-    harmless nanobind "leaked" noise to stderr (every connection is closed by then)."""
+    harmless nanobind "leaked" noise to stderr (every connection is closed by then). Exiting that way leaves
+    multiprocessing's resource tracker (a child process, started by dbt's adapter) to release a semaphore and
+    warn about it on the user's terminal: the tracker inherits this filter and stays quiet."""
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -131,7 +131,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile) and CREDIT_PERSON_KEY from here.
     os.environ.update(s.environment())
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
-    yield from dbt.cli(dbt_build_args(s.as_of, full_refresh=full_refresh), context=context).stream()
+    yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()
 
 
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),

@@ -10,7 +10,6 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -110,10 +109,11 @@ def person_key(warehouse: Path) -> str:
     return path.read_text().strip()
 
 
-def dbt_build_args(as_of: date, *, select: str | None = None, exclude: str | None = None,
-                   full_refresh: bool = False) -> list[str]:
-    """The dbt command for one build; a pure function so tests can pin it."""
-    args = ["build", "--vars", json.dumps({"as_of": as_of.isoformat()})]
+def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False) -> list[str]:
+    """The dbt command for one build; a pure function so tests can pin it. The as-of date reaches dbt as
+    CREDIT_AS_OF (BuildSettings.environment, macro as_of()), not --vars: changed --vars make dbt re-parse
+    the whole project, every night."""
+    args = ["build"]
     if select:
         args += ["--select", select]
     if exclude:

@@ -109,9 +109,8 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path, capsys):
 
 
 def test_dbt_build_args_are_pinned():
-    assert dbt_build_args(date(2026, 11, 22)) == ["build", "--vars", '{"as_of": "2026-11-22"}']
-    assert dbt_build_args(date(2026, 1, 2), select="tag:x", full_refresh=True) == [
-        "build", "--vars", '{"as_of": "2026-01-02"}', "--select", "tag:x", "--full-refresh"]
+    assert dbt_build_args() == ["build"]
+    assert dbt_build_args(select="tag:x", full_refresh=True) == ["build", "--select", "tag:x", "--full-refresh"]
 
 
 def test_definitions_load_with_every_stage():

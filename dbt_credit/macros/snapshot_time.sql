@@ -2,5 +2,5 @@
    "what was shown on day D" in the same calendar the disclosure rules use, and a re-run of a night
    stamps the same date. #}
 {% macro duckdb__snapshot_get_time() -%}
-    cast('{{ var("as_of") }}' as timestamp)
+    cast('{{ as_of() }}' as timestamp)
 {%- endmacro %}

@@ -1,4 +1,4 @@
--- The submissions a build as of var('as_of') judges: those dropped up to that date (so a backfill
+-- The submissions a build as of as_of() judges: those dropped up to that date (so a backfill
 -- reproduces that night), each flagged when it is an exact copy of a row the same department already
 -- sent in an earlier drop (then it is not a new record). Downstream models read this, never staging.
 with checked as (
@@ -10,7 +10,7 @@ with checked as (
 in_scope as (
 
     select * from checked
-    where drop_date <= date '{{ var("as_of") }}'
+    where drop_date <= date '{{ as_of() }}'
 
 ),
 

@@ -1,6 +1,6 @@
 -- One row per resolved entity: every entity with a record or a 红黑名单 entry. Display name and type follow the
 -- entity's latest record or list entry; list memberships, repairs, open objections and broken 信用承诺 are counted
--- as of var('as_of').
+-- as of as_of().
 with records as (
 
     select * from {{ ref('int_records') }}

@@ -1,5 +1,5 @@
 -- 红黑名单 membership: one row per entity × list entry (the latest version of each entry), with whether it is
--- current as of var('as_of') (listed on or before, not removed by then). Entries whose party could not be
+-- current as of as_of() (listed on or before, not removed by then). Entries whose party could not be
 -- resolved keep entity_id null (counted, never guessed), like every record.
 with entries as (
 

@@ -1,4 +1,4 @@
--- One row per distinct decision after dedupe (the latest version), with its disclosure status as of var('as_of').
+-- One row per distinct decision after dedupe (the latest version), with its disclosure status as of as_of().
 with records as (
 
     select * from {{ ref('int_records') }}

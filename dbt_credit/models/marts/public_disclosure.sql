@@ -1,4 +1,4 @@
--- Exactly what the public website may show as of var('as_of'). No personal ID number in any column:
+-- Exactly what the public website may show as of as_of(). No personal ID number in any column:
 -- natural persons are never here, and free text is scrubbed of anything shaped like an ID number.
 with records as (
 

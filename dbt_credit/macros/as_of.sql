@@ -1,0 +1,9 @@
+{#
+  "Today" for every date-dependent rule (disclosure windows, lateness, backfills): the CREDIT_AS_OF the
+  build exports (Dagster / `credit run`), or --vars '{as_of: ...}' for an ad-hoc `dbt` run.
+  An environment variable rather than a dbt var because dbt re-parses the whole project whenever --vars
+  change (every night would), while a changed environment variable only re-parses the files that read it.
+#}
+{% macro as_of() -%}
+    {{ return(var('as_of', env_var('CREDIT_AS_OF', '2026-11-22'))) }}
+{%- endmacro %}

@@ -90,10 +90,15 @@ def duckdb_memory_limit() -> str:
 
 
 def connect_duckdb(path: Path, **kwargs):
-    """A DuckDB connection for a build step, held to the build's memory limit (spilling beyond it)."""
+    """A DuckDB connection for a build step, held to the build's memory limit (spilling beyond it).
+
+    Set after connecting rather than as connect-time config: DuckDB refuses a second connection to a file
+    with a different configuration from one this process already holds (a test's, a notebook's)."""
     import duckdb
 
-    return duckdb.connect(str(path), config={"memory_limit": duckdb_memory_limit()}, **kwargs)
+    con = duckdb.connect(str(path), **kwargs)
+    con.execute(f"set memory_limit = '{duckdb_memory_limit()}'")
+    return con
 
 
 def person_key(warehouse: Path) -> str:

@@ -13,8 +13,8 @@ from dagster_project.settings import dbt_build_args
 
 def dbt_build(warehouse: Path, as_of: date, target_path: Path, extra: list[str] | None = None) -> None:
     """`dbt build` into work_db_path(warehouse); raises with dbt's output when anything fails."""
-    env = dict(os.environ, CREDIT_WAREHOUSE=str(warehouse), CREDIT_PERSON_KEY="test-key")
-    cmd = [sys.executable, "-m", "dbt.cli.main", *dbt_build_args(as_of), "--project-dir", str(DBT_PROJECT_DIR),
+    env = dict(os.environ, CREDIT_WAREHOUSE=str(warehouse), CREDIT_PERSON_KEY="test-key", CREDIT_AS_OF=as_of.isoformat())
+    cmd = [sys.executable, "-m", "dbt.cli.main", *dbt_build_args(), "--project-dir", str(DBT_PROJECT_DIR),
            "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path), *(extra or [])]
     result = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:

@@ -551,7 +551,7 @@ def _utcnow() -> datetime:
 
 def write_gate_results(db_path: Path, outcomes: list[SuiteOutcome]) -> int:
     """Write the results to audit.gate_results (replacing rows of the same run_id and suite)."""
-    from dagster_project.settings import connect_duckdb
+    import duckdb
 
     rows = [
         (o.run_id, r.suite_name, r.table_name, r.expectation_type, r.kwargs_json, r.severity,
@@ -559,7 +559,7 @@ def write_gate_results(db_path: Path, outcomes: list[SuiteOutcome]) -> int:
         for o in outcomes
         for r in o.results
     ]
-    con = connect_duckdb(db_path)
+    con = duckdb.connect(str(db_path))   # a few rows; shares a connection the caller may hold
     try:
         con.execute(AUDIT_DDL)
         con.execute("BEGIN TRANSACTION")

@@ -22,7 +22,8 @@ Stages, each in its own fresh subprocess so that time and peak memory are per st
                per million rows beyond the fixed overhead with a smaller run's --json: the 1M -> 10M target)
 
 --code DIR benchmarks the build code in DIR instead of this checkout (same venv): useful when others are
-editing the checkout, e.g.  git archive HEAD | tar -x -C /tmp/credit_snap  then  --code /tmp/credit_snap
+editing the checkout, e.g.  git archive HEAD | tar -x -C /tmp/credit_snap; git rev-parse --short HEAD >
+/tmp/credit_snap/.commit  then  --code /tmp/credit_snap
 
 Peak memory: the process tree (the Dagster process and the dbt subprocess it starts) is sampled every
 0.1 s from /proc and the RSS of all its processes summed ("tree peak"); os.wait4() on the stage's process
@@ -101,16 +102,27 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
         **versions,
-        "credit_duckdb_memory_limit": os.environ.get("CREDIT_DUCKDB_MEMORY_LIMIT", "4GB (default)"),
+        "credit_duckdb_memory_limit": os.environ.get("CREDIT_DUCKDB_MEMORY_LIMIT") or f"{_default_memory_limit()} (default)",
         "loadavg_start": list(os.getloadavg()),
         "git": _git_state(),
     }
 
 
+def _default_memory_limit() -> str:
+    try:
+        from dagster_project.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
+        return DEFAULT_DUCKDB_MEMORY_LIMIT
+    except ImportError:
+        return "?"
+
+
 def _git_state() -> str:
     try:
         if not (CODE / ".git").exists():
-            return f"{CODE} (not a git checkout)"
+            # e.g. `git archive HEAD | tar -x -C DIR`: the archive's tar header names its commit
+            commit = (CODE / ".commit").read_text().strip() if (CODE / ".commit").exists() else "?"
+            return f"{CODE} (not a git checkout; .commit says {commit})"
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=CODE, capture_output=True,
                               text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "dagster_project", "dbt_credit", "expectations"],

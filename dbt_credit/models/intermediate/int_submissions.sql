@@ -1,25 +1,18 @@
--- The submissions a build as of as_of() judges: those dropped up to that date (so a backfill
--- reproduces that night), each flagged when it is an exact copy of a row the same department already
--- sent in an earlier drop (then it is not a new record). Downstream models read this, never staging.
+{{ config(materialized='view') }}
+-- The submissions a build as of as_of() judges: those dropped up to that date (so a backfill reproduces that
+-- night). A view: the rows and their is_exact_resubmission flag are kept in int_submissions_checked (the flag
+-- only looks at earlier drops, so it is the same whatever the as-of date). Downstream models read this, never
+-- staging.
 with checked as (
 
     select * from {{ ref('int_submissions_checked') }}
 
 ),
 
-in_scope as (
+final as (
 
     select * from checked
     where drop_date <= date '{{ as_of() }}'
-
-),
-
-final as (
-
-    select
-        *,
-        min(drop_date) over (partition by department, dataset, row_fingerprint) < drop_date as is_exact_resubmission
-    from in_scope
 
 )
 

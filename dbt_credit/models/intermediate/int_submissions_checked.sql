@@ -4,6 +4,11 @@
 -- typed and with its identifier checks. Each row depends on itself alone, so a night processes only the loads
 -- it has not seen: this is where the per-row regex, parsing and check-digit work happens, and it grows with the
 -- night's drop. The datasets are those of macro raw_datasets() (= seeds/dataset_columns.csv).
+-- is_exact_resubmission (an exact copy of a row the department sent in an earlier drop) depends on the row's
+-- group of identical rows only: a night recomputes just the groups its new rows join.
+{#- a table built before is_exact_resubmission existed is rebuilt whole, once (delete+insert on every key) -#}
+{%- set incremental_run = is_incremental() and 'is_exact_resubmission' in (
+        adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
 with unioned as (
 
     {%- for ds in raw_datasets() %}
@@ -16,7 +21,7 @@ with unioned as (
 new_rows as (
 
     select * from unioned
-    {% if is_incremental() %}
+    {% if incremental_run %}
     {#- the loads already processed, inlined as literals: a NOT IN (subquery) is not pushed below the
         staging views, so DuckDB would clean every historical row before filtering (measured: the whole
         history each night instead of the night's drop) -#}
@@ -48,12 +53,50 @@ checked as (
 
 ),
 
-final as (
+cleaned as (
 
     select
         *,
         case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key
     from checked
+
+),
+
+{% if incremental_run %}
+-- rows already kept whose group of identical rows gains a member tonight: re-emitted with their flag
+-- recomputed (a late folder may carry an older drop date); their old copies are replaced (delete+insert)
+touched_groups as (
+
+    select distinct department, dataset, row_fingerprint from cleaned
+
+),
+
+kept as (
+
+    select t.* exclude (is_exact_resubmission)
+    from {{ this }} as t
+    inner join touched_groups as g
+        on g.department = t.department and g.dataset = t.dataset and g.row_fingerprint = t.row_fingerprint
+
+),
+{% endif %}
+
+candidates as (
+
+    select * from cleaned
+    {% if incremental_run %}
+    union all by name
+    select * from kept
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        *,
+        min(drop_date) over (partition by department, dataset, row_fingerprint) < drop_date as is_exact_resubmission
+    from candidates
 
 )
 

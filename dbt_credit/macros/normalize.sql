@@ -31,3 +31,12 @@
 {% macro normalize_name(expr) -%}
     nullif(upper(regexp_replace({{ fold_width(expr) }}, '[\s\-_·.,，。、()（）\[\]"''“”]', '', 'g')), '')
 {%- endmacro %}
+
+{# Whether text `haystack` contains `needle` (both SQL expressions). #}
+{% macro text_contains(haystack, needle) -%}
+    {{ return(adapter.dispatch('text_contains', 'credit')(haystack, needle)) }}
+{%- endmacro %}
+
+{% macro default__text_contains(haystack, needle) -%}
+    contains({{ haystack }}, {{ needle }})
+{%- endmacro %}

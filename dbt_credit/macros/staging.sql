@@ -13,7 +13,7 @@
    fingerprint, completeness counts, and the common party fields cleaned. #}
 {% macro stg_common_select(dataset, dataset_columns, standard_columns) -%}
     {%- set all_columns = common_raw_columns() + dataset_columns -%}
-        md5(file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as varchar)) as submission_id,
+        md5(file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as {{ dbt.type_string() }})) as submission_id,
         '{{ dataset }}' as dataset,
         department,
         drop_date,

@@ -79,14 +79,39 @@ severity_rank as (
 
 ),
 
--- severity: as sent where valid; else the most severe mapped penalty category; else 一般
-mapped_severity as (
+latest_categories as (
 
-    select l.submission_id, max(r.severity_rank) as mapped_rank
-    from latest as l, unnest(l.penalty_categories) as c(category)
+    select submission_id, {{ explode_list('penalty_categories') }} as category
+    from latest
+
+),
+
+-- severity: as sent where valid; else the most severe mapped penalty category; else 一般
+mapped_rank as (
+
+    select c.submission_id, max(r.severity_rank) as mapped_rank
+    from latest_categories as c
     inner join severity_map as m on m.penalty_category = c.category
     inner join severity_rank as r on r.severity = m.severity
-    group by 1
+    group by c.submission_id
+
+),
+
+mapped_severity as (
+
+    select m.submission_id, r.severity as mapped_severity
+    from mapped_rank as m
+    inner join severity_rank as r on r.severity_rank = m.mapped_rank
+
+),
+
+-- penalties in a special domain (a keyword of seeds/disclosure_special_domains in the type or basis)
+special_domain_hits as (
+
+    select distinct l.submission_id
+    from latest as l
+    inner join special_domains as d
+        on {{ text_contains("coalesce(l.violation_type, '') || ' ' || coalesce(l.penalty_basis, '')", 'd.keyword') }}
 
 ),
 
@@ -96,17 +121,15 @@ classified as (
         l.*,
         coalesce(
             case when l.severity in ('轻微', '一般', '严重') then l.severity end,
-            (select r.severity from severity_rank as r where r.severity_rank = ms.mapped_rank),
+            ms.mapped_severity,
             '一般'
         ) as effective_severity,
-        case when exists (
-            select 1 from special_domains as d
-            where contains(coalesce(l.violation_type, '') || ' ' || coalesce(l.penalty_basis, ''), d.keyword)
-        ) then 'special' else 'general' end as disclosure_domain,
+        case when sd.submission_id is not null then 'special' else 'general' end as disclosure_domain,
         coalesce(d.is_market_regulation, false) as is_market_regulation,
-        len(l.penalty_categories) > 0 and list_filter(l.penalty_categories, lambda c: c <> '警告') = [] as is_warning_only
+        {{ list_is_only('l.penalty_categories', "'警告'") }} as is_warning_only
     from latest as l
     left join mapped_severity as ms on ms.submission_id = l.submission_id
+    left join special_domain_hits as sd on sd.submission_id = l.submission_id
     left join departments as d on d.department = l.department
 
 ),
@@ -141,7 +164,7 @@ objected as (
         count(*) as objection_count,
         bool_or(o.is_open) as under_objection,
         bool_or(o.is_withdrawn) as withdrawn_after_objection,
-        arg_max(o.result_as_of, coalesce(o.resolution_date, o.objection_date)) filter (where o.result_as_of is not null)
+        {{ max_by('o.result_as_of', ['coalesce(o.resolution_date, o.objection_date)']) }} filter (where o.result_as_of is not null)
             as last_objection_result
     from keyed as k
     inner join objections as o
@@ -216,7 +239,7 @@ final as (
         coalesce(v.error_count, 0) as error_count,
         t.is_late,
         case when c.dataset = 'penalty' and c.decision_date is not null and w.max_months is not null
-             then cast(c.decision_date + to_months(w.max_months) - interval 1 day as date) end as disclosure_until,
+             then {{ months_window_end('c.decision_date', 'w.max_months') }} end as disclosure_until,
         greatest(c.decision_date, c.first_drop_date) as disclosure_from,
         c.is_natural_person,
         c.is_warning_only,

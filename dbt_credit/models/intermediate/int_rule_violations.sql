@@ -96,7 +96,7 @@ field_values as (
         c.column_name,
         case c.column_name
             {%- for col in checkable_columns %}
-            when '{{ col }}' then cast(s.{{ text_of.get(col, col) }} as varchar)
+            when '{{ col }}' then cast(s.{{ text_of.get(col, col) }} as {{ dbt.type_string() }})
             {%- endfor %}
         end as field_value
     from submissions as s
@@ -108,7 +108,7 @@ field_values as (
 
 required_violations as (
 
-    select f.submission_id, 'REQUIRED' as rule_id, f.column_name, cast(null as varchar) as offending_value
+    select f.submission_id, 'REQUIRED' as rule_id, f.column_name, cast(null as {{ dbt.type_string() }}) as offending_value
     from field_values as f
     inner join column_labels as c
         on c.column_name = f.column_name and c.dataset in ('common', f.dataset)
@@ -120,9 +120,8 @@ required_violations as (
 code_list_values as (
 
     select f.submission_id, f.dataset, f.column_name, f.field_value,
-        unnest(case when f.column_name = 'penalty_category'
-                    then list_filter(list_transform(string_split_regex(f.field_value, '[;；、,，]'), lambda x: trim(x)), lambda x: x <> '')
-                    else [f.field_value] end) as item
+        {{ explode_list("case when f.column_name = 'penalty_category' then "
+                        ~ split_trimmed('f.field_value', '[;；、,，]') ~ " else " ~ list_of('f.field_value') ~ " end") }} as item
     from field_values as f
     where f.field_value is not null
       and f.column_name in (select distinct column_name from code_lists)
@@ -137,7 +136,7 @@ code_list_violations as (
         select 1 from code_lists as l
         where l.column_name = v.column_name
           and l.dataset in ('all', v.dataset)
-          and (v.item = l.code or (l.allow_prefix and starts_with(v.item, l.code)))
+          and (v.item = l.code or (l.allow_prefix and substr(v.item, 1, length(l.code)) = l.code))
     )
       -- a list column that belongs to the other dataset is never judged
       and exists (select 1 from code_lists as l where l.column_name = v.column_name and l.dataset in ('all', v.dataset))
@@ -148,7 +147,7 @@ named_violations as (
 
     {%- for rule_id, col, condition in named_checks %}
     select submission_id, '{{ rule_id }}' as rule_id, '{{ col }}' as column_name,
-        cast({{ text_of.get(col, col) }} as varchar) as offending_value
+        cast({{ text_of.get(col, col) }} as {{ dbt.type_string() }}) as offending_value
     from submissions
     where coalesce({{ condition }}, false)
     {{ "union all" if not loop.last }}

@@ -1,11 +1,18 @@
 -- Lateness: a decision must be online within 7 working days (official calendar with 调休). Judged on the
 -- first submission of each decision only; a later correction is not late again. The deadline is a 双公示 rule
 -- (seeds/datasets.csv is_dual_disclosure): other datasets are never late.
-with versions as (
+with deadline_datasets as (
 
-    select submission_id, decision_key, decision_date, drop_date, is_first_submission,
-        dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure) as has_deadline
-    from {{ ref('int_decision_versions') }}
+    select dataset from {{ ref('datasets') }} where is_dual_disclosure
+
+),
+
+versions as (
+
+    select v.submission_id, v.decision_key, v.decision_date, v.drop_date, v.is_first_submission,
+        d.dataset is not null as has_deadline
+    from {{ ref('int_decision_versions') }} as v
+    left join deadline_datasets as d on d.dataset = v.dataset
 
 ),
 

@@ -45,10 +45,7 @@ checked as (
         coalesce({{ uscc_is_valid('source_unit_uscc') }}, false) as source_unit_uscc_is_valid,
         coalesce(party_type in ('法人及非法人组织', '个体工商户'), false) as is_organisation,
         coalesce(party_type = '自然人', false) as is_natural_person,
-        list_filter(
-            list_transform(string_split_regex(coalesce(penalty_category, ''), '[;；、,，]'), lambda x: trim(x)),
-            lambda x: x <> ''
-        ) as penalty_categories
+        {{ split_trimmed("coalesce(penalty_category, '')", '[;；、,，]') }} as penalty_categories
     from new_rows
 
 ),

@@ -62,8 +62,8 @@ latest as (
 
     select
         entity_id,
-        arg_max(party_name, (drop_date, decision_date)) as entity_name,
-        arg_max(party_type, (drop_date, decision_date)) as latest_party_type,
+        {{ max_by('party_name', ['drop_date', 'decision_date']) }} as entity_name,
+        {{ max_by('party_type', ['drop_date', 'decision_date']) }} as latest_party_type,
         max(uscc) as uscc,
         bool_or(is_natural_person) as is_natural_person,
         count(*) filter (where dataset = 'license') as license_count,
@@ -79,7 +79,7 @@ latest as (
 
 names as (
 
-    select entity_id, list(distinct party_name order by party_name) as names_used,
+    select entity_id, {{ sorted_distinct_list('party_name') }} as names_used,
         min(drop_date) as first_seen, max(drop_date) as last_seen
     from submissions
     group by 1

@@ -42,7 +42,7 @@ per_record as (
 
     select
         v.department,
-        strftime(v.drop_date, '%Y-%m') as month,
+        {{ year_month('v.drop_date') }} as month,
         v.dataset,
         x.submission_id is null as is_compliant,
         coalesce(t.is_late, false) as is_late,
@@ -81,12 +81,8 @@ counts as (
 
 months as (
 
-    select strftime(m, '%Y-%m') as month, cast(m as date) as month_start
-    from range(
-        (select date_trunc('month', min(drop_date)) from versions),
-        date_trunc('month', {{ as_of_date }}) + interval 1 month,
-        interval 1 month
-    ) as t(m)
+    select {{ year_month('s.month_start') }} as month, s.month_start
+    from {{ month_series('(select min(drop_date) from versions)', as_of_date) }} as s
 
 ),
 
@@ -94,7 +90,7 @@ expected as (
 
     select e.department, m.month, e.dataset
     from {{ ref('department_datasets') }} as e
-    inner join months as m on m.month_start >= date_trunc('month', cast(e.expected_from as date))
+    inner join months as m on m.month_start >= {{ month_start('cast(e.expected_from as date)') }}
 
 ),
 

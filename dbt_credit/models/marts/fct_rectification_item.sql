@@ -35,7 +35,7 @@ items as (
     union all
 
     select
-        department, strftime(drop_date, '%Y-%m') as month, dataset, decision_key as record_id, submission_id,
+        department, {{ year_month('drop_date') }} as month, dataset, decision_key as record_id, submission_id,
         decision_no, party_name, decision_date, drop_date,
         'late' as issue_kind, 'LATE' as rule_id, 'error' as severity,
         '超过7个工作日报送' as rule_message_zh,

@@ -22,7 +22,7 @@ final as (
         s.decision_key as record_id,
         v.dataset,
         v.department,
-        strftime(v.drop_date, '%Y-%m') as month,
+        {{ year_month('v.drop_date') }} as month,
         v.drop_date,
         s.decision_no,
         s.party_name,

@@ -9,7 +9,7 @@ final as (
 
     select department, month, dataset, rule_id, rule_message_zh, count(*) as violation_count
     from items
-    group by all
+    group by department, month, dataset, rule_id, rule_message_zh
 
 )
 

@@ -42,20 +42,30 @@ renamed as (
 
 ),
 
+-- the default list for a row whose authority names one: the longest matching keyword wins
+default_matches as (
+
+    select
+        r.submission_id,
+        d.list_type,
+        d.list_name,
+        row_number() over (
+            partition by r.submission_id order by length(d.authority_keyword) desc, d.list_name
+        ) as match_rank
+    from renamed as r
+    inner join defaults as d
+        on {{ text_contains("coalesce(r.list_authority, '')", 'd.authority_keyword') }}
+
+),
+
 defaulted as (
 
-    -- the longest matching keyword wins, so one default at most per row
     select
         r.*,
-        coalesce(r.list_type_sent, (
-            select d.list_type from defaults as d
-            where r.list_name_sent is null and contains(coalesce(r.list_authority, ''), d.authority_keyword)
-            order by length(d.authority_keyword) desc, d.list_name limit 1)) as list_type,
-        coalesce(r.list_name_sent, (
-            select d.list_name from defaults as d
-            where contains(coalesce(r.list_authority, ''), d.authority_keyword)
-            order by length(d.authority_keyword) desc, d.list_name limit 1)) as list_name
+        coalesce(r.list_type_sent, case when r.list_name_sent is null then m.list_type end) as list_type,
+        coalesce(r.list_name_sent, m.list_name) as list_name
     from renamed as r
+    left join default_matches as m on m.submission_id = r.submission_id and m.match_rank = 1
 
 ),
 

@@ -1,0 +1,44 @@
+{#
+  Date arithmetic and formats whose spelling differs between engines. One macro per concept
+  (adapter.dispatch; default__ is DuckDB's). See docs/spark-port-inventory.md for the Spark forms.
+#}
+
+{# 'YYYY-MM' of a date: the 报送月份 / report month key. #}
+{% macro year_month(date_expr) -%}
+    {{ return(adapter.dispatch('year_month', 'credit')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__year_month(date_expr) -%}
+    strftime({{ date_expr }}, '%Y-%m')
+{%- endmacro %}
+
+{# The first day of the date's month, as a date. #}
+{% macro month_start(date_expr) -%}
+    {{ return(adapter.dispatch('month_start', 'credit')(date_expr)) }}
+{%- endmacro %}
+
+{% macro default__month_start(date_expr) -%}
+    cast(date_trunc('month', {{ date_expr }}) as date)
+{%- endmacro %}
+
+{# The last day of a window of `months` months starting on `date_expr` (2026-01-31 + 1 month -> 2026-02-27:
+   months are added with the month-end clamped, then one day taken off). #}
+{% macro months_window_end(date_expr, months) -%}
+    {{ return(adapter.dispatch('months_window_end', 'credit')(date_expr, months)) }}
+{%- endmacro %}
+
+{% macro default__months_window_end(date_expr, months) -%}
+    cast({{ date_expr }} + to_months({{ months }}) - interval 1 day as date)
+{%- endmacro %}
+
+{# A table of month starts from the month of `first_date` to the month of `last_date`, both included:
+   `select ... from {{ month_series('a', 'b') }} as s(month_start)`. #}
+{% macro month_series(first_date, last_date) -%}
+    {{ return(adapter.dispatch('month_series', 'credit')(first_date, last_date)) }}
+{%- endmacro %}
+
+{% macro default__month_series(first_date, last_date) -%}
+    (select cast(m as date) as month_start
+     from range(date_trunc('month', {{ first_date }}), date_trunc('month', {{ last_date }}) + interval 1 month,
+                interval 1 month) as r(m))
+{%- endmacro %}

@@ -643,13 +643,13 @@ def report(machine: dict, split: dict, gen: Measured, stages: dict[str, Measured
         b = baseline["verdicts"].get("per_record") or {}
         if b.get("seconds_per_million_rows"):
             growth = per_record * 1e6 / b["seconds_per_million_rows"] - 1
-            ok = growth <= TARGET_PER_RECORD_GROWTH
+            ok = full.returncode == 0 and growth <= TARGET_PER_RECORD_GROWTH   # a failed build passes nothing
             verdicts["per_record"].update({"baseline_records": b.get("records"), "growth": growth, "pass": ok})
             print(f"[{'PASS' if ok else 'MISS'}] time per record grew {growth:+.1%} from {b.get('records'):,} records "
                   f"({b['seconds_per_million_rows']:.1f}s per million rows) to {records:,} "
                   f"(target <= +{TARGET_PER_RECORD_GROWTH:.0%})")
     peak = max(m.tree_peak_bytes for m in (full, inc, reb) if m)
-    ok = peak < TARGET_PEAK_BYTES
+    ok = peak < TARGET_PEAK_BYTES and all(m.returncode == 0 for m in (full, inc, reb) if m)
     verdicts["peak_memory"] = {"pass": ok, "peak_bytes": peak}
     print(f"[{'PASS' if ok else 'MISS'}] peak memory of the build's process tree {peak / 2**30:.2f} GiB "
           f"({peak / 1e9:.2f} GB) < {TARGET_PEAK_BYTES / 2**30:.0f} GiB (largest of the builds)"

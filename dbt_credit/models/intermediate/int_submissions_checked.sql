@@ -88,12 +88,24 @@ candidates as (
 
 ),
 
+-- the first drop of each group of identical rows: aggregated on the narrow key and joined back, because a
+-- window over the wide rows has to hold them all at once (out of memory at 10M rows with a 2.5GB limit)
+group_first_drops as (
+
+    select department, dataset, row_fingerprint, min(drop_date) as group_first_drop_date
+    from candidates
+    group by department, dataset, row_fingerprint
+
+),
+
 final as (
 
     select
-        *,
-        min(drop_date) over (partition by department, dataset, row_fingerprint) < drop_date as is_exact_resubmission
-    from candidates
+        c.*,
+        g.group_first_drop_date < c.drop_date as is_exact_resubmission
+    from candidates as c
+    inner join group_first_drops as g
+        on g.department = c.department and g.dataset = c.dataset and g.row_fingerprint = c.row_fingerprint
 
 )
 

@@ -128,7 +128,8 @@ INCREMENTAL_SELECTOR = "+config.materialized:incremental"
 
 def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     s = warehouse.settings()
-    # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile) and CREDIT_PERSON_KEY from here.
+    # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile), CREDIT_AS_OF (macro as_of()),
+    # CREDIT_PERSON_KEY and CREDIT_DUCKDB_MEMORY_LIMIT from here.
     os.environ.update(s.environment())
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()

@@ -94,7 +94,8 @@ class CreditDbtCliResource(DbtCliResource):
 
         from packaging import version
 
-        if Path(self.dbt_executable).resolve() == Path(dbt_executable()).resolve() and Path(dbt_executable()).is_file():
+        ours = Path(dbt_executable())
+        if ours.is_file() and Path(self.dbt_executable).resolve() == ours.resolve():
             try:
                 return version.parse(installed_version("dbt-core"))
             except PackageNotFoundError:

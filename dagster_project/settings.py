@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -131,8 +133,5 @@ def dbt_build_args(*, select: str | None = None, exclude: str | None = None, ful
 def dbt_executable() -> str:
     """The dbt installed with this interpreter (.venv/bin/dbt), so `.venv/bin/credit` works without an
     activated venv; else whatever `dbt` is on PATH."""
-    import shutil
-    import sys
-
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")

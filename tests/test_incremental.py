@@ -36,14 +36,19 @@ def copy_nights(src: Path, dst: Path, dates: list[str]) -> None:
                 shutil.copytree(day, dst / dept.name / day.name, dirs_exist_ok=True)
 
 
+def drop_dates_in_two_halves(sample: Path) -> tuple[list[str], list[str], list[str]]:
+    """Every drop date of a generated sample, and its first and second half (two nights)."""
+    dates = sorted({d.name for dept in sample.iterdir() if dept.is_dir() and not dept.name.startswith(".")
+                    for d in dept.iterdir()})
+    return dates, dates[: len(dates) // 2], dates[len(dates) // 2:]
+
+
 @pytest.fixture(scope="module")
 def two_nights(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     sample = root / "sample"
     generate_sample(sample, 300, seed=11, start=date(2026, 9, 1), end=date(2026, 10, 30), bad_files=False)
-    dates = sorted({d.name for dept in sample.iterdir() if dept.is_dir() and not dept.name.startswith(".")
-                    for d in dept.iterdir()})
-    first, second = dates[: len(dates) // 2], dates[len(dates) // 2:]
+    dates, first, second = drop_dates_in_two_halves(sample)
     night1_as_of, final_as_of = first[-1], "2026-11-02"
 
     nightly, nightly_wh = root / "nightly_drops", root / "nightly" / "credit.duckdb"

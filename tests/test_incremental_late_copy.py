@@ -15,7 +15,7 @@ import pytest
 from dagster_project.cli import run_build
 from dagster_project.sample import generate_sample
 from dagster_project.settings import work_db_path
-from test_incremental import copy_nights, mart_tables
+from test_incremental import copy_nights, drop_dates_in_two_halves, mart_tables
 
 pytestmark = pytest.mark.slow
 
@@ -42,9 +42,7 @@ def late_copy(tmp_path_factory):
     root = tmp_path_factory.mktemp("late_copy")
     sample = root / "sample"
     generate_sample(sample, 200, seed=5, start=date(2026, 9, 1), end=date(2026, 10, 30), bad_files=False)
-    dates = sorted({d.name for dept in sample.iterdir() if dept.is_dir() and not dept.name.startswith(".")
-                    for d in dept.iterdir()})
-    first, second = dates[: len(dates) // 2], dates[len(dates) // 2:]
+    dates, first, second = drop_dates_in_two_halves(sample)
     # one CSV of night 1, delivered again in night 2 in a folder dated before the original: same rows,
     # different bytes (a BOM), so ingestion loads it rather than skipping a file it has seen
     original = next(p for day in reversed(first) for p in sorted(sample.glob(f"*/{day}/*.csv")) if _is_utf8(p))

@@ -7,3 +7,8 @@
 {% macro as_of() -%}
     {{ return(var('as_of', env_var('CREDIT_AS_OF', '2026-11-22'))) }}
 {%- endmacro %}
+
+{# The as-of date as a SQL date literal: date 'YYYY-MM-DD'. #}
+{% macro as_of_date() -%}
+    {{ return("date '" ~ as_of() ~ "'") }}
+{%- endmacro %}

@@ -41,7 +41,7 @@
 {%- endmacro %}
 
 {% macro default__ric_is_valid(code, not_after=none) -%}
-    {%- set not_after = not_after or "date '" ~ as_of() ~ "'" -%}
+    {%- set not_after = not_after or as_of_date() -%}
     (regexp_full_match({{ code }}, '[1-9][0-9]{16}[0-9X]')
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d') is not null
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d')::date between date '1900-01-01' and {{ not_after }}

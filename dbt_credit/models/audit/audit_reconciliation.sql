@@ -7,7 +7,7 @@ with ledger as (
 
     select load_id, file_path, file_hash, sheet_name, rows_read, rows_loaded, rows_rejected
     from {{ source('raw', 'ingest_ledger') }}
-    where status = 'loaded' and drop_date <= date '{{ as_of() }}'
+    where status = 'loaded' and drop_date <= {{ as_of_date() }}
 
 ),
 

@@ -1,7 +1,6 @@
 -- 红黑名单: one row per list entry (the listing decision × party; its latest version wins, so a removal sent
 -- later as a new version of the entry ends it), tied to its entity by int_entity_resolution (the same
 -- resolution as every record). is_current: listed on or before as_of() and not removed by then.
-{%- set as_of_date = "date '" ~ as_of() ~ "'" %}
 
 with versions as (
 
@@ -45,8 +44,8 @@ final as (
         l.first_drop_date,
         l.version_count,
         coalesce(v.error_count, 0) as error_count,
-        coalesce(l.list_entry_date <= {{ as_of_date }}
-                 and (l.list_exit_date is null or l.list_exit_date > {{ as_of_date }}), false) as is_current
+        coalesce(l.list_entry_date <= {{ as_of_date() }}
+                 and (l.list_exit_date is null or l.list_exit_date > {{ as_of_date() }}), false) as is_current
     from versions as l
     left join violations as v on v.submission_id = l.submission_id
 

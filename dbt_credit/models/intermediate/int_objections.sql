@@ -3,7 +3,6 @@
 -- As of as_of(): is_open = accepted but not resolved by then; is_withdrawn = resolved with 撤销 by then
 -- (the record is withdrawn); 更正 means the department sends a corrected version of the record (nothing to do
 -- here beyond keeping the history); 维持 leaves the record as it was.
-{%- set as_of_date = "date '" ~ as_of() ~ "'" %}
 
 with versions as (
 
@@ -31,11 +30,11 @@ final as (
         objection_handler,
         drop_date,
         version_count,
-        coalesce(objection_date <= {{ as_of_date }}, false) as is_accepted,
-        case when resolution_date <= {{ as_of_date }} then objection_result end as result_as_of,
-        coalesce(objection_date <= {{ as_of_date }}
-                 and (resolution_date is null or resolution_date > {{ as_of_date }}), false) as is_open,
-        coalesce(objection_result = '撤销' and resolution_date <= {{ as_of_date }}, false) as is_withdrawn
+        coalesce(objection_date <= {{ as_of_date() }}, false) as is_accepted,
+        case when resolution_date <= {{ as_of_date() }} then objection_result end as result_as_of,
+        coalesce(objection_date <= {{ as_of_date() }}
+                 and (resolution_date is null or resolution_date > {{ as_of_date() }}), false) as is_open,
+        coalesce(objection_result = '撤销' and resolution_date <= {{ as_of_date() }}, false) as is_withdrawn
     from versions
 
 )

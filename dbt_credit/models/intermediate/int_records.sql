@@ -4,7 +4,6 @@
 -- Records are the 双公示 decisions (seeds/datasets.csv is_dual_disclosure). A penalty repaired (int_repairs) on or
 -- before the as-of date is `repaired`; a record withdrawn after an objection (int_objections, 撤销) is `revoked`;
 -- an open objection sets under_objection without changing the status.
-{%- set as_of_date = "date '" ~ as_of() ~ "'" %}
 
 with versions as (
 
@@ -271,7 +270,7 @@ with_status as (
             when is_natural_person then 'not_public'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then 'not_public'
             when dataset = 'penalty' and window_is_published = false then 'not_public'
-            when dataset = 'penalty' and disclosure_until < {{ as_of_date }} then 'expired'
+            when dataset = 'penalty' and disclosure_until < {{ as_of_date() }} then 'expired'
             when error_count > 0 then 'held'
             when dataset = 'penalty' and disclosure_until is null then 'held'
             else 'public'
@@ -283,7 +282,7 @@ with_status as (
             when is_natural_person then '涉及自然人的信用信息原则上不公示'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then '市场监管部门仅警告的处罚决定不公示'
             when dataset = 'penalty' and window_is_published = false then '轻微失信信息原则上不公示'
-            when dataset = 'penalty' and disclosure_until < {{ as_of_date }} then '公示期已届满'
+            when dataset = 'penalty' and disclosure_until < {{ as_of_date() }} then '公示期已届满'
             when error_count > 0 then '数据不合规，待报送单位更正后公示'
             when dataset = 'penalty' and disclosure_until is null then '无法确定公示期（决定日期缺失或无法识别）'
         end as disclosure_reason_zh,

@@ -1,7 +1,6 @@
 -- 信用修复: one row per repair decision (its latest version), tied to the entity it concerns (resolved by
 -- int_entity_resolution like every submission) and to the decision it repairs (被修复决定文书号, normalised).
 -- is_effective: the repair is dated on or before as_of() (a repair dated later does not count yet).
-{%- set as_of_date = "date '" ~ as_of() ~ "'" %}
 
 with versions as (
 
@@ -38,7 +37,7 @@ final as (
         r.drop_date,
         r.version_count,
         coalesce(v.error_count, 0) as error_count,
-        coalesce(r.repair_date <= {{ as_of_date }}, false) as is_effective
+        coalesce(r.repair_date <= {{ as_of_date() }}, false) as is_effective
     from versions as r
     left join violations as v on v.submission_id = r.submission_id
 

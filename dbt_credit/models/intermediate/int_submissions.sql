@@ -12,7 +12,7 @@ with checked as (
 final as (
 
     select * from checked
-    where drop_date <= date '{{ as_of() }}'
+    where drop_date <= {{ as_of_date() }}
 
 )
 

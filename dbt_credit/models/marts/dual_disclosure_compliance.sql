@@ -1,13 +1,12 @@
 -- 双公示 reporting quality per department × month (of the drop date) × dataset, as defined in
 -- docs (domain brief §5). A department expected to report a dataset (seed department_datasets) that sent
 -- nothing in a month appears with records = 0 and is_missing_report = true (漏报).
-{%- set as_of_date = "date '" ~ as_of() ~ "'" %}
 
 with versions as (
 
     -- 双公示 only (seeds/datasets.csv is_dual_disclosure): lists, repairs and objections are not measured here
     select * from {{ ref('int_decision_versions') }}
-    where drop_date <= {{ as_of_date }}
+    where drop_date <= {{ as_of_date() }}
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
 
 ),
@@ -31,7 +30,7 @@ conflicting_usccs as (
 
     select uscc
     from {{ ref('int_submissions') }}
-    where uscc_is_valid and is_organisation and party_name_norm is not null and drop_date <= {{ as_of_date }}
+    where uscc_is_valid and is_organisation and party_name_norm is not null and drop_date <= {{ as_of_date() }}
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
     group by 1
     having count(distinct party_name_norm) > 1
@@ -82,7 +81,7 @@ counts as (
 months as (
 
     select {{ year_month('s.month_start') }} as month, s.month_start
-    from {{ month_series('(select min(drop_date) from versions)', as_of_date) }} as s
+    from {{ month_series('(select min(drop_date) from versions)', as_of_date()) }} as s
 
 ),
 

@@ -1,7 +1,7 @@
 """Ingestion benchmark: N penalty rows as mixed CSV (UTF-8, UTF-8 with BOM, GBK) and a few XLSX files in a
 temporary drops tree, then
 
-  1. ingest_drops() into a fresh DuckDB file (hashing, decoding, header detection, parsing, inserts, ledger);
+  1. ingest_drops() into a fresh raw layer (hashing, decoding, header detection, parsing, Parquet writes, ledger);
   2. the floor: DuckDB alone, read_csv(all_varchar=true) of the same CSV files into a table (GBK files are
      transcoded to a UTF-8 copy before the clock starts).
 
@@ -106,7 +106,7 @@ def main() -> None:
 
         con = duckdb.connect(str(tmp / "ingest.duckdb"))
         t0 = time.perf_counter()
-        result = ingest_drops(con, drops)
+        result = ingest_drops(con, drops, tmp / "ingest.raw")
         ingest_s = time.perf_counter() - t0
         con.close()
         print(result.summary_line())
@@ -156,7 +156,7 @@ def main() -> None:
             gen_s = time.perf_counter() - t0
             con = duckdb.connect(str(tmp / "sample.duckdb"))
             t0 = time.perf_counter()
-            res = ingest_drops(con, sample_dir)
+            res = ingest_drops(con, sample_dir, tmp / "sample.raw")
             s_s = time.perf_counter() - t0
             con.close()
             print(f"realistic    : {res.rows_read:>10,} rows in {res.files_seen} files in {s_s:6.2f}s = "

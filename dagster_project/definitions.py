@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest
-from dagster_project.ingest import ensure_raw_schema, ingest_drops
+from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
@@ -58,8 +58,7 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     s.work_db.parent.mkdir(parents=True, exist_ok=True)
     con = connect_duckdb(s.work_db)
     try:
-        ensure_raw_schema(con)
-        result = ingest_drops(con, s.drops_root, load_id=context.run_id)
+        result = ingest_drops(con, s.drops_root, s.raw_dir, load_id=context.run_id)
     finally:
         con.close()
     context.log.info(result.summary_line())
@@ -77,7 +76,7 @@ def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     con = connect_duckdb(s.work_db)
     try:
-        first, last = write_workday_calendar(con, s.as_of)
+        first, last = write_workday_calendar(con, s.raw_dir, s.as_of)
     finally:
         con.close()
     return dg.MaterializeResult(metadata={"first_year": first, "last_year": last})

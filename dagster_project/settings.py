@@ -2,7 +2,9 @@
 
 CREDIT_WAREHOUSE names the published DuckDB file analysts read. Everything the build needs beside it is
 derived from that one name, by these pure functions, in Python and in dbt's profiles.yml alike:
-  <warehouse>.work        the working database: raw layer + dbt models (dbt's target)
+  <warehouse>.work        the working database: dbt's models, and raw.* views over the raw layer
+  <warehouse>.raw/        the raw layer: every loaded row as Parquet (ingest/raw_store.py); a Spark cluster
+                          reads it where it is (make it a mount of, or a link to, storage the cluster sees)
   <warehouse>.history/    the last N published builds
   <warehouse>.key         the key that hashes natural persons' ID numbers (never committed)
   <warehouse>.gate-docs/  Great Expectations Data Docs of the last run
@@ -31,6 +33,12 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
 def work_db_path(warehouse: Path) -> Path:
     """The working database dbt builds into (profiles.yml derives the same path from CREDIT_WAREHOUSE)."""
     return Path(str(warehouse) + ".work")
+
+
+def raw_dir_path(warehouse: Path) -> Path:
+    """The raw layer's root. Derived, never configured separately: two warehouses can never share (or
+    swap) raw layers. dbt learns it as CREDIT_RAW_DIR (BuildSettings.environment)."""
+    return Path(str(warehouse) + ".raw")
 
 
 def history_dir(warehouse: Path) -> Path:
@@ -75,11 +83,16 @@ class BuildSettings:
     def work_db(self) -> Path:
         return work_db_path(self.warehouse)
 
+    @property
+    def raw_dir(self) -> Path:
+        return raw_dir_path(self.warehouse)
+
     def environment(self) -> dict[str, str]:
         """The variables a run (and the dbt subprocess it starts) sees."""
         return {
             "CREDIT_DROPS": str(self.drops_root),
             "CREDIT_WAREHOUSE": str(self.warehouse),
+            "CREDIT_RAW_DIR": str(self.raw_dir),
             "CREDIT_AS_OF": self.as_of.isoformat(),
             "CREDIT_PERSON_KEY": person_key(self.warehouse),
             "CREDIT_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),

@@ -6,10 +6,13 @@ become a loud, clear failure instead of guessing (the `holidays` package guesses
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import chinese_calendar
 import duckdb
 import pyarrow as pa
+
+from dagster_project.ingest import ensure_raw_schema
 
 FIRST_KNOWN_YEAR = 2004
 
@@ -51,20 +54,15 @@ def nth_workday_after(start: date, n: int) -> date:
     return d
 
 
-def write_workday_calendar(con: duckdb.DuckDBPyConnection, as_of: date) -> tuple[int, int]:
-    """(Re)write raw.workday_calendar to cover every drop date in the raw layer and the as-of year."""
-    con.execute("create schema if not exists raw")
+def write_workday_calendar(con: duckdb.DuckDBPyConnection, raw_dir: Path | str, as_of: date) -> tuple[int, int]:
+    """(Re)write raw.workday_calendar in the raw layer under `raw_dir` to cover every drop date in the raw
+    layer and the as-of year; `con` is the warehouse whose raw.* views read it."""
+    store = ensure_raw_schema(con, raw_dir)
     last_year = as_of.year
     for table in ("penalty", "license"):
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
-        ).fetchall()[0][0]
-        if exists:
-            max_drop = con.execute(f"select max(drop_date) from raw.{table}").fetchall()[0][0]
-            if max_drop is not None:
-                last_year = max(last_year, max_drop.year)
+        max_drop = con.execute(f"select max(drop_date) from raw.{table}").fetchall()[0][0]
+        if max_drop is not None:
+            last_year = max(last_year, max_drop.year)
     calendar = workday_calendar(FIRST_KNOWN_YEAR, last_year)
-    con.register("calendar_arrow", calendar)
-    con.execute("create or replace table raw.workday_calendar as select * from calendar_arrow")
-    con.unregister("calendar_arrow")
+    store.replace_table("workday_calendar", calendar)
     return FIRST_KNOWN_YEAR, last_year

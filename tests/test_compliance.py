@@ -10,9 +10,9 @@ import holidays
 import pytest
 from openpyxl import load_workbook
 
-from dagster_project.ingest import ensure_raw_schema, ingest_drops
+from dagster_project.ingest import ingest_drops
 from dagster_project.paths import SEEDS_DIR
-from dagster_project.settings import work_db_path
+from dagster_project.settings import raw_dir_path, work_db_path
 from dagster_project.workdays import last_known_year, nth_workday_after, write_workday_calendar
 from tests.dbt_fixture import dbt_build
 from tests.test_rules import SECOND_USCC, penalty
@@ -70,10 +70,9 @@ def compliance_db(tmp_path_factory):
 
     warehouse = root / "credit.duckdb"
     con = duckdb.connect(str(work_db_path(warehouse)))
-    ensure_raw_schema(con)
-    result = ingest_drops(con, drops)
+    result = ingest_drops(con, drops, raw_dir_path(warehouse))
     assert result.files_quarantined == 0 and result.rows_rejected == 0
-    write_workday_calendar(con, AS_OF)
+    write_workday_calendar(con, raw_dir_path(warehouse), AS_OF)
     con.close()
     dbt_build(warehouse, AS_OF, root / "target")
     return warehouse

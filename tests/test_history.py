@@ -19,7 +19,7 @@ DAY_1, DAY_2 = date(2026, 11, 22), date(2026, 11, 23)
 def history_db(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
     warehouse = root / "credit.duckdb"
-    write_raw(work_db_path(warehouse), penalty=[
+    write_raw(warehouse, penalty=[
         # shown through 2026-11-22 (3 years from 2023-11-23, old regime), expired from 2026-11-23
         penalty("H-ENDS", decision_date="2023-11-23", drop_date=date(2023, 11, 24)),
         penalty("H-STAYS", decision_date="2026-11-06", drop_date=date(2026, 11, 17)),

@@ -37,9 +37,12 @@ def put(root: Path, rel: str, content: bytes | str, encoding: str = "utf-8") -> 
     return p
 
 
-def ingest(root: Path, con: duckdb.DuckDBPyConnection | None = None, **kw) -> tuple[duckdb.DuckDBPyConnection, IngestResult]:
+def ingest(root: Path, con: duckdb.DuckDBPyConnection | None = None, raw_dir: Path | None = None,
+           **kw) -> tuple[duckdb.DuckDBPyConnection, IngestResult]:
+    """Ingest `root` into `con`; the raw layer lives beside the drops (<root>.raw), so a second call with the
+    same root sees what the first loaded."""
     con = con or duckdb.connect()
-    return con, ingest_drops(con, root, **kw)
+    return con, ingest_drops(con, root, raw_dir or root.with_name(root.name + ".raw"), **kw)
 
 
 def rows(con, sql: str, *params) -> list[tuple]:
@@ -92,10 +95,10 @@ def seeds() -> Seeds:
 # --------------------------------------------------------------------------------------------- schema
 
 
-def test_raw_schema_contract(seeds):
+def test_raw_schema_contract(seeds, tmp_path):
     con = duckdb.connect()
-    ensure_raw_schema(con)
-    ensure_raw_schema(con)  # idempotent
+    ensure_raw_schema(con, tmp_path)
+    ensure_raw_schema(con, tmp_path)  # idempotent
     for dataset in ("penalty", "license"):
         cols = [(r[0], r[1]) for r in rows(con, f"describe raw.{dataset}")]
         expected = [(c, "VARCHAR") for c in seeds.canonical_names(dataset)] + [
@@ -660,17 +663,16 @@ def test_drop_dates_restrict_to_partitions(tmp_path):
     assert res.rows_loaded == 2 and res.files_already_quarantined == 1
 
 
-def test_raw_fixture_of_the_dbt_tests_still_inserts(tmp_path):
-    """tests/raw_fixture.py inserts into the raw tables by name: the schema must keep accepting it."""
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_raw_schema(con)
-    cols = columns("penalty")
-    con.execute(
-        f"insert into raw.penalty ({', '.join(cols)}, extra_columns, department, drop_date, file_path, file_hash,"
-        f" sheet_name, source_row, load_id, loaded_at) values ({', '.join(['?'] * (len(cols) + 9))})",
-        [None] * len(cols) + [None, DEPT, date(2026, 11, 2), "f.csv", "h", None, 2, "x", datetime(2026, 11, 2)],
-    )
-    assert scalar(con, "select count(*) from raw.penalty") == 1
+def test_raw_fixture_of_the_dbt_tests_still_writes(tmp_path):
+    """tests/raw_fixture.py writes rows by canonical column name through the raw layer's writer."""
+    from tests.raw_fixture import write_raw
+    from dagster_project.settings import work_db_path
+
+    write_raw(tmp_path / "w.duckdb", penalty=[{"decision_no": "F-1", "party_name": "某公司"}])
+    con = duckdb.connect(str(work_db_path(tmp_path / "w.duckdb")))
+    assert rows(con, "select decision_no, party_name, department, source_row from raw.penalty") == [
+        ("F-1", "某公司", DEPT, 2)]
+    assert scalar(con, "select count(*) from raw.workday_calendar") > 365
 
 
 def test_sample_generator_drops_end_as_planted(tmp_path):
@@ -773,14 +775,14 @@ def test_realdata_csvs_parse_when_their_headers_are_known():
 # --------------------------------------------------------------------------------------------- datasets from the seeds
 
 
-def test_datasets_are_the_seed_datasets_and_each_gets_a_raw_table():
+def test_datasets_are_the_seed_datasets_and_each_gets_a_raw_table(tmp_path):
     seeds = load_seeds()
     assert seeds.datasets[:2] == ("penalty", "license")
     assert {"repair", "objection", "credit_list", "commitment", "other_action"} <= set(seeds.datasets)
     for d in seeds.datasets:  # every dataset has its label in seeds/datasets.csv
         assert seeds.label_zh(d) != d, d
     con = duckdb.connect()
-    ensure_raw_schema(con)
+    ensure_raw_schema(con, tmp_path)
     tables = {t for (t,) in rows(con, "select table_name from information_schema.tables where table_schema = 'raw'")}
     assert set(seeds.datasets) <= tables
     assert [c for (c,) in rows(con, "select column_name from information_schema.columns where table_schema = 'raw'"

@@ -252,7 +252,7 @@ def rules_db(tmp_path_factory):
     warehouse = root / "credit.duckdb"
     p, l = build_rows()
     archive = build_archive_rows()
-    write_raw(work_db_path(warehouse), penalty=p + archive.pop("penalty"), license=l, as_of=AS_OF, **archive)
+    write_raw(warehouse, penalty=p + archive.pop("penalty"), license=l, as_of=AS_OF, **archive)
     dbt_build(warehouse, AS_OF, root / "target")
     con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
     yield con

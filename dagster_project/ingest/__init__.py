@@ -1,15 +1,15 @@
 """归集 (ingestion): departmental drops -> the raw schema of the warehouse.
 
     from dagster_project.ingest import ensure_raw_schema, ingest_drops, IngestResult
-    ensure_raw_schema(con)
-    result = ingest_drops(con, drops_root, load_id=None, drop_dates=None)
+    result = ingest_drops(con, drops_root, raw_dir, load_id=None, drop_dates=None)  # raw_dir: settings.raw_dir_path
     print(result.summary_line())
 
 See loader.py (idempotency), csv_reader.py / excel_reader.py (parsing, source_row), headers.py (header
-matching), layout.py (the drops tree) and schema.py (the raw tables).
+matching), layout.py (the drops tree) and schema.py (the raw tables) and raw_store.py (their Parquet files and the raw.* views).
 """
 from .loader import IngestResult, ingest_drops, new_load_id
-from .schema import ensure_raw_schema
+from .raw_store import RawStore
+from .schema import ensure_raw_schema, raw_table_columns
 
 REASON_CODES = {
     "empty_file": "the file (or every sheet of the workbook) is empty",
@@ -28,4 +28,4 @@ REASON_CODES = {
     "parse_error": "an unexpected error while reading the file (a bug to report; the night goes on)",
 }
 
-__all__ = ["IngestResult", "ensure_raw_schema", "ingest_drops", "new_load_id", "REASON_CODES"]
+__all__ = ["IngestResult", "RawStore", "ensure_raw_schema", "raw_table_columns", "ingest_drops", "new_load_id", "REASON_CODES"]

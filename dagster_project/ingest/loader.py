@@ -7,9 +7,9 @@ department re-sending the same file in a later drop, or a rename) it gets one le
 the same path and bytes seen again add nothing at all (re-running a night changes nothing). A quarantined file is
 re-examined only if its bytes changed (same path and same hash -> skipped, counted in
 files_already_quarantined) unless `retry_quarantined=True` (e.g. after a header alias was added).
-Files are written in batches (up to 500 files or ~200,000 rows), one transaction per batch: a file's raw
-rows, rejected rows, quarantine rows and ledger rows appear together or not at all; a run that dies loses
-at most its current batch, which the next run loads again.
+Files are written to the raw layer (Parquet, raw_store.py) in batches of up to 500 files or ~200,000 rows,
+each all-or-nothing: a file's raw rows, rejected rows, quarantine rows and ledger rows appear together or not
+at all; a run that dies loses at most its current batch, which the next run loads again.
 """
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ from .csv_reader import read_csv_drop
 from .excel_reader import read_workbook
 from .headers import AliasIndex
 from .layout import DropItem, walk_drops
-from .schema import LEDGER_COLUMNS, QUARANTINE_COLUMNS, REJECTED_COLUMNS, _q, ensure_raw_schema
+from .raw_store import RawStore, arrow_schema
+from .schema import (LEDGER_COLUMNS, QUARANTINE_COLUMNS, REJECTED_COLUMNS, dataset_table_columns,
+                     ensure_raw_schema)
 from .seeds import Seeds, load_seeds
 from .tables import TableOutcome, quarantined
 
@@ -127,14 +129,15 @@ def final_table(t: TableOutcome, columns: list[str], seg: int) -> pa.Table:
 
 
 class _Writer:
-    """Buffers the outcome of many files and writes them in one transaction per batch: raw rows, rejected
-    rows, quarantine rows and ledger rows of a batch appear together or not at all."""
+    """Buffers the outcome of many files and writes them as one raw-layer batch (raw_store.RawStore.write_batch):
+    raw rows, rejected rows, quarantine rows and ledger rows of a batch appear together or not at all."""
 
     MAX_ROWS = 200_000
     MAX_FILES = 500
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, seeds: Seeds, load_id: str):
-        self.con, self.seeds, self.load_id = con, seeds, load_id
+    def __init__(self, store: RawStore, seeds: Seeds, load_id: str):
+        self.store, self.seeds, self.load_id = store, seeds, load_id
+        self.batches = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -157,7 +160,7 @@ class _Writer:
         lineage = (item.department, item.drop_date, item.rel, file_hash)
         for t, final in zip(tables, prepared):
             if final is not None:
-                seg = len(self.segments) + 1
+                seg = len(self.segments)
                 self.segments.append((*lineage, t.sheet_name, now))
                 final = final.set_column(final.num_columns - 1, "seg",
                                          pa.array(np.full(final.num_rows, seg, dtype=np.int32)))
@@ -176,50 +179,38 @@ class _Writer:
         if self.rows >= self.MAX_ROWS or self.files >= self.MAX_FILES:
             self.flush()
 
-    def _insert_rows_of(self, table: str, columns: list[tuple[str, str]], rows: list[tuple]) -> None:
-        if not rows:
-            return
-        names = [n for n, _t in columns]
-        batch = pa.table({n: [r[k] for r in rows] for k, n in enumerate(names)})
-        casts = ", ".join(f"CAST({_q(n)} AS {t})" for n, t in columns)
-        self.con.register("__ingest_small", batch)
-        try:
-            self.con.execute(f"INSERT INTO raw.{table} ({', '.join(_q(n) for n in names)}) SELECT {casts} FROM __ingest_small")
-        finally:
-            self.con.unregister("__ingest_small")
+    def _dataset_rows(self, dataset: str, parts: list[pa.Table]) -> pa.Table:
+        """Canonical columns + lineage, the lineage looked up by each row's segment (file x sheet)."""
+        columns = dataset_table_columns(self.seeds, dataset)
+        batch = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        seg = batch.column("seg")
+        lineage = dict(zip(("department", "drop_date", "file_path", "file_hash", "sheet_name", "loaded_at"),
+                           (list(col) for col in zip(*self.segments))))
+        schema = arrow_schema(columns)
+        arrays = []
+        for name, _type in columns:
+            if name in lineage:
+                arrays.append(pa.array(lineage[name], schema.field(name).type).take(seg))
+            elif name == "load_id":
+                arrays.append(pa.array(np.full(batch.num_rows, self.load_id, dtype=object), pa.string()))
+            else:
+                arrays.append(batch.column(name).cast(schema.field(name).type))
+        return pa.Table.from_arrays(arrays, schema=schema)
 
     def flush(self) -> None:
         if not self.files:
             return
-        con = self.con
-        con.execute("BEGIN TRANSACTION")
         try:
-            seg_params = [list(col) for col in zip(*self.segments)] if self.segments else [[]] * 6
-            for dataset, parts in self.data.items():
-                columns = self.seeds.canonical_names(dataset)
-                batch = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-                names = ", ".join(_q(c) for c in columns)
-                con.register("__ingest_batch", batch)
-                try:
-                    con.execute(
-                        f"INSERT INTO raw.{dataset} ({names}, extra_columns, department, drop_date, file_path, file_hash,"
-                        f" sheet_name, source_row, load_id, loaded_at) SELECT {names}, extra_columns,"
-                        " (?::VARCHAR[])[seg], (?::DATE[])[seg], (?::VARCHAR[])[seg], (?::VARCHAR[])[seg],"
-                        " (?::VARCHAR[])[seg], source_row, ?, (?::TIMESTAMP[])[seg] FROM __ingest_batch",
-                        [*seg_params[:5], self.load_id, seg_params[5]],
-                    )
-                finally:
-                    con.unregister("__ingest_batch")
-            self._insert_rows_of("rejected_rows", REJECTED_COLUMNS, self.rejected)
-            self._insert_rows_of("quarantine", QUARANTINE_COLUMNS, self.quarantine)
-            self._insert_rows_of("ingest_ledger", LEDGER_COLUMNS, self.ledger)
-            con.execute("COMMIT")
-        except BaseException:
-            try:
-                con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            raise
+            tables = [(dataset, self._dataset_rows(dataset, parts)) for dataset, parts in self.data.items()]
+            for table, columns, rows in (("rejected_rows", REJECTED_COLUMNS, self.rejected),
+                                         ("quarantine", QUARANTINE_COLUMNS, self.quarantine),
+                                         ("ingest_ledger", LEDGER_COLUMNS, self.ledger)):
+                if rows:
+                    schema = arrow_schema(columns)
+                    tables.append((table, pa.table({n: pa.array([r[k] for r in rows], schema.field(n).type)
+                                                    for k, (n, _t) in enumerate(columns)}, schema=schema)))
+            self.batches += 1
+            self.store.write_batch(f"{self.load_id}-{self.batches:05d}", tables)
         finally:
             self._reset()
 
@@ -236,19 +227,21 @@ def _read_tables(item: DropItem, raw: bytes, index: AliasIndex) -> tuple[str | N
 def ingest_drops(
     con: duckdb.DuckDBPyConnection,
     drops_root: Path,
+    raw_dir: Path | str,
     *,
     load_id: str | None = None,
     drop_dates: set[date] | None = None,
     retry_quarantined: bool = False,
 ) -> IngestResult:
-    """Load every drop under `drops_root` (only the drop-date folders in `drop_dates` if given; off-layout
-    files anywhere are always reported). Never raises on bad input."""
+    """Load every drop under `drops_root` into the raw layer under `raw_dir` (only the drop-date folders in
+    `drop_dates` if given; off-layout files anywhere are always reported); `con` is the DuckDB warehouse whose
+    raw.* views read that layer. Never raises on bad input."""
     started = time.perf_counter()
     seeds = load_seeds()
-    ensure_raw_schema(con, seeds)
+    store = ensure_raw_schema(con, raw_dir, seeds)
     index = AliasIndex(seeds)
     result = IngestResult(load_id=load_id or new_load_id())
-    writer = _Writer(con, seeds, result.load_id)
+    writer = _Writer(store, seeds, result.load_id)
     codes: Counter[str] = Counter()
     if drop_dates is not None:
         drop_dates = {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in drop_dates}

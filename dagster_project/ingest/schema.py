@@ -1,8 +1,11 @@
-"""The raw (归集) schema: the exact contract dbt reads."""
+"""The raw (归集) schema: the exact contract dbt reads (stored as Parquet, raw_store.py)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 
+from .raw_store import RawStore, create_views
 from .seeds import Seeds, load_seeds
 
 LINEAGE_COLUMNS = [
@@ -60,35 +63,33 @@ LEDGER_COLUMNS = [
 ]
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+WORKDAY_CALENDAR_COLUMNS = [
+    ("calendar_date", "DATE"),
+    ("is_workday", "BOOLEAN"),
+]
 
 
 def dataset_table_columns(seeds: Seeds, dataset: str) -> list[tuple[str, str]]:
     return [(c, "VARCHAR") for c in seeds.canonical_names(dataset)] + LINEAGE_COLUMNS
 
 
-def _ensure_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
-    cols = ", ".join(f"{_q(n)} {t}" for n, t in columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{table} ({cols})")
-    existing = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
-    for n, t in columns:  # a column added to the seed later is appended (inserts name their columns)
-        if n not in existing:
-            con.execute(f"ALTER TABLE raw.{table} ADD COLUMN {_q(n)} {t}")
-
-
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection, seeds: Seeds | None = None) -> None:
-    """Create schema `raw` and its tables if missing (and add any canonical column the seed gained)."""
+def raw_table_columns(seeds: Seeds | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Every raw table and its columns (name, DuckDB type): the contract every engine reads."""
     seeds = seeds or load_seeds()
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    for dataset in seeds.datasets:
-        _ensure_table(con, dataset, dataset_table_columns(seeds, dataset))
-    _ensure_table(con, "rejected_rows", REJECTED_COLUMNS)
-    _ensure_table(con, "quarantine", QUARANTINE_COLUMNS)
-    _ensure_table(con, "ingest_ledger", LEDGER_COLUMNS)
+    tables = {d: dataset_table_columns(seeds, d) for d in seeds.datasets}
+    tables.update(rejected_rows=REJECTED_COLUMNS, quarantine=QUARANTINE_COLUMNS, ingest_ledger=LEDGER_COLUMNS,
+                  workday_calendar=WORKDAY_CALENDAR_COLUMNS)
+    return tables
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, raw_dir: Path | str, seeds: Seeds | None = None) -> RawStore:
+    """The raw layer under `raw_dir` ready to write (a batch a dead run left half-written is finished or
+    dropped; every table has its folder and empty-schema file with today's columns), and raw.<table> in the
+    DuckDB warehouse as views over it. Idempotent."""
+    store = RawStore(raw_dir)
+    store.recover()
+    tables = raw_table_columns(seeds)
+    for table, columns in tables.items():
+        store.ensure_table(table, columns)
+    create_views(con, store, tables)
+    return store

@@ -4,7 +4,8 @@
     python3 bootstrap.py demo    # install into .venv (first time), then `credit demo`
     python3 bootstrap.py test    # install into .venv (first time), then the whole test suite
 
-Installs only from the package registry, exactly the versions pinned in pyproject.toml. Re-installs when
+Installs only from the package registry, exactly the versions pinned in pyproject.toml (the dev and spark
+extras included: the tests build on Spark too). Re-installs when
 pyproject.toml changes. Any further arguments go to the command (e.g. `bootstrap.py test -m "not slow"`).
 """
 from __future__ import annotations
@@ -38,7 +39,7 @@ def ensure_env() -> None:
     pip = [str(BIN / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
     log = VENV / "install.log"
     with open(log, "w") as out:  # pip's and setuptools' chatter goes to the log; shown only on failure
-        for step in (["install", "--upgrade", "pip"], ["install", "-e", f"{ROOT}[dev]"]):
+        for step in (["install", "--upgrade", "pip"], ["install", "-e", f"{ROOT}[dev,spark]"]):
             if subprocess.run(pip + step, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
                 sys.stdout.write(log.read_text()[-5000:])
                 sys.exit(f"bootstrap: pip {' '.join(step)} failed (full log: {log})")

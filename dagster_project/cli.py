@@ -16,6 +16,8 @@ import warnings
 from datetime import date, datetime
 from pathlib import Path
 
+from dagster_project.engines import ENGINES
+
 EXIT_USAGE = 2
 EXIT_BUILD_FAILED = 1
 EXIT_BUSY = 3
@@ -52,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--drops", type=Path, required=True, help="drops root: DIR/<department>/<YYYY-MM-DD>/<file>")
     r.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file analysts read")
     r.add_argument("--as-of", type=_date_arg, default=None, help="fix 'today' for every date rule (default: today)")
+    r.add_argument("--engine", choices=ENGINES, default=None,
+                   help="what runs the dbt models: duckdb (default) or spark (a local Spark session; the `spark` "
+                        "extra); default: CREDIT_ENGINE, else duckdb")
 
     rep = sub.add_parser("report", help="the monthly 通报 for one month")
     rep.add_argument("--month", type=_month_arg, required=True)
@@ -96,8 +101,9 @@ class BuildBusy(UserError):
     pass
 
 
-def run_build(drops: Path, warehouse: Path, as_of: str | None) -> dict:
+def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | None = None) -> dict:
     """Run the nightly_build job in process. Returns a summary; raises UserError on a failed build."""
+    from dagster_project.engines import EngineError, check_engine, engine_from_env, spark_available
     from dagster_project.settings import BuildSettings, parse_as_of
 
     drops = drops.expanduser().resolve()
@@ -108,7 +114,13 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None) -> dict:
         raise UserError(f"数据仓库所在目录不存在 / warehouse folder not found: {warehouse.parent}")
     if warehouse.exists() and warehouse.is_dir():
         raise UserError(f"数据仓库路径是一个目录 / warehouse path is a folder, expected a file: {warehouse}")
-    settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of))
+    try:
+        engine = check_engine(engine) if engine else engine_from_env()
+    except EngineError as e:
+        raise UserError(str(e)) from None
+    if engine == "spark" and (why := spark_available()):
+        raise UserError(why)
+    settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of), engine=engine)
     os.environ.update(settings.environment())
 
     with warehouse_lock(warehouse):
@@ -171,7 +183,7 @@ def _root_cause(err) -> str:
 
 
 def cmd_run(args) -> int:
-    summary = run_build(args.drops, args.warehouse, args.as_of)
+    summary = run_build(args.drops, args.warehouse, args.as_of, args.engine)
     _print_run_summary(summary, args.warehouse)
     return 0
 

@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest
+from dagster_project.engines import check_engine, mirror_spark_build, spark_available
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
@@ -34,6 +35,7 @@ class WarehouseResource(dg.ConfigurableResource):
     drops_root: str = ""
     warehouse: str = ""
     as_of: str = ""
+    engine: str = ""
 
     def settings(self) -> BuildSettings:
         env = BuildSettings.from_env()
@@ -41,6 +43,7 @@ class WarehouseResource(dg.ConfigurableResource):
             drops_root=Path(self.drops_root).resolve() if self.drops_root else env.drops_root,
             warehouse=Path(self.warehouse).resolve() if self.warehouse else env.warehouse,
             as_of=date.fromisoformat(self.as_of) if self.as_of else env.as_of,
+            engine=check_engine(self.engine) if self.engine else env.engine,
         )
 
 
@@ -126,13 +129,21 @@ DBT_MANIFEST = ensure_manifest()
 INCREMENTAL_SELECTOR = "+config.materialized:incremental"
 
 
-def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+             *, last_step: bool = False):
     s = warehouse.settings()
-    # dbt runs as a subprocess; it reads CREDIT_WAREHOUSE (its profile), CREDIT_AS_OF (macro as_of()),
-    # CREDIT_PERSON_KEY and CREDIT_DUCKDB_MEMORY_LIMIT from here.
+    if s.engine == "spark" and (why := spark_available()):
+        raise dg.Failure(why, allow_retries=False)
+    # dbt runs as a subprocess; it reads CREDIT_ENGINE (its target), CREDIT_WAREHOUSE and CREDIT_RAW_DIR (its
+    # profile, Spark's raw tables), CREDIT_AS_OF (macro as_of()), CREDIT_PERSON_KEY and
+    # CREDIT_DUCKDB_MEMORY_LIMIT from here.
     os.environ.update(s.environment())
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()
+    if last_step and s.engine == "spark":
+        # the gates and publish read the working DuckDB database: bring Spark's marts there
+        counts = mirror_spark_build(s, dbt.dbt_executable, Path(dbt.project_dir))
+        context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
 
 
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
@@ -144,7 +155,7 @@ def credit_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResourc
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
             exclude=INCREMENTAL_SELECTOR, name="credit_dbt_models")
 def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from _run_dbt(context, dbt, warehouse)
+    yield from _run_dbt(context, dbt, warehouse, last_step=True)
 
 
 def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:

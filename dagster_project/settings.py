@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster_project.engines import engine_from_env
 from dagster_project.paths import PROJECT_ROOT
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "build" / "credit.duckdb"
@@ -70,6 +71,7 @@ class BuildSettings:
     drops_root: Path
     warehouse: Path
     as_of: date
+    engine: str = "duckdb"  # which engine runs dbt: engines.ENGINES (CREDIT_ENGINE)
 
     @classmethod
     def from_env(cls) -> "BuildSettings":
@@ -77,6 +79,7 @@ class BuildSettings:
             drops_root=Path(os.environ.get("CREDIT_DROPS", str(DEFAULT_DROPS))).resolve(),
             warehouse=Path(os.environ.get("CREDIT_WAREHOUSE", str(DEFAULT_WAREHOUSE))).resolve(),
             as_of=parse_as_of(os.environ.get("CREDIT_AS_OF")),
+            engine=engine_from_env(),
         )
 
     @property
@@ -93,6 +96,7 @@ class BuildSettings:
             "CREDIT_DROPS": str(self.drops_root),
             "CREDIT_WAREHOUSE": str(self.warehouse),
             "CREDIT_RAW_DIR": str(self.raw_dir),
+            "CREDIT_ENGINE": self.engine,  # dbt's profile picks its target from it
             "CREDIT_AS_OF": self.as_of.isoformat(),
             "CREDIT_PERSON_KEY": person_key(self.warehouse),
             "CREDIT_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),

@@ -3,6 +3,7 @@ the realistic sample drops, against a DuckDB-alone floor measured in the same ru
 
     python benchmarks/bench_build.py [--records 1000000] [--workdir DIR] [--keep] [--json OUT]
     python benchmarks/bench_build.py --records 10000000 --full-only --baseline 1m.json   # the 10M case
+    python benchmarks/bench_build.py --records 100000 --full-only --engine spark          # dbt on local Spark
 
 Stages, each in its own fresh subprocess so that time and peak memory are per stage:
 
@@ -58,6 +59,7 @@ CODE = Path(os.environ.get("CREDIT_BENCH_CODE", str(ROOT))).resolve()
 sys.path.insert(0, str(CODE))
 
 TINY_RECORDS = 200
+ENGINE = "duckdb"  # --engine
 # generate_sample's own default period; above GEN_CHUNK records one call fails ("not enough distinct company
 # names", between 2M and 3M), so larger samples are made of several calls over consecutive date ranges
 GEN_START, GEN_END = date(2025, 11, 1), date(2026, 11, 20)
@@ -460,6 +462,7 @@ def _env() -> dict:
     env["CREDIT_BENCH_CODE"] = str(CODE)
     env["PYTHONPATH"] = str(CODE) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["PYTHONWARNINGS"] = "ignore"
+    env["CREDIT_ENGINE"] = ENGINE  # what runs dbt in every `credit run` of this benchmark (--engine)
     return env
 
 
@@ -678,8 +681,12 @@ def main() -> None:
                     help="floor and full build only, no incremental night or rebuild (the 10M case: ~3x shorter)")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="a --json file of a smaller run (e.g. 1M): print how time per record grew since")
+    ap.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                    help="what runs the dbt models in every build (the floor is DuckDB alone either way)")
     ap.add_argument("--stage", nargs="+", help=argparse.SUPPRESS)   # internal: run one stage in this child
     args = ap.parse_args()
+    global ENGINE
+    ENGINE = args.engine
 
     if args.stage:
         if args.stage[0] == "generate":
@@ -703,7 +710,8 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix=f"bench_build_{args.records}_"))
     work = work.resolve()
     machine = machine_info()
-    print(machine_line(machine))
+    machine["engine"] = args.engine
+    print(machine_line(machine) + f"; dbt engine: {args.engine}")
     print(f"workdir {work}")
     try:
         stages: dict[str, Measured] = {}

@@ -36,5 +36,5 @@
 {# The date part, with separators unified to '-': 2026年3月5日 -> 2026-3-5; '2026/03/05 10:00:00' -> 2026-03-05.
    ('日$' is anchored: replacing every match is replacing the one.) #}
 {% macro _date_core(expr) -%}
-    {{ regex_replace_all(regex_replace_all("split_part(trim(" ~ fold_width(expr) ~ "), ' ', 1)", '[年月/.]', '-'), '日$', '') }}
+    {{ regex_replace_all(regex_replace_all("split_part(" ~ trim_text(fold_width(expr)) ~ ", ' ', 1)", '[年月/.]', '-'), '日$', '') }}
 {%- endmacro %}

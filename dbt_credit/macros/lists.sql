@@ -22,12 +22,12 @@
 {%- endmacro %}
 
 {% macro default__split_trimmed(expr, separator_regex) -%}
-    list_filter(list_transform(string_split_regex({{ expr }}, {{ str_lit(separator_regex) }}), lambda x: trim(x)), lambda x: x <> '')
+    list_filter(list_transform(string_split_regex({{ expr }}, {{ str_lit(separator_regex) }}), lambda x: {{ trim_text('x') }}), lambda x: x <> '')
 {%- endmacro %}
 
 {#- Spark's split() takes a regex and keeps empty items (limit -1), like string_split_regex -#}
 {% macro spark__split_trimmed(expr, separator_regex) -%}
-    filter(transform(split({{ expr }}, {{ str_lit(separator_regex) }}), x -> trim(x)), x -> x <> '')
+    filter(transform(split({{ expr }}, {{ str_lit(separator_regex) }}), x -> {{ trim_text('x') }}), x -> x <> '')
 {%- endmacro %}
 
 {# A one-element list. #}

@@ -20,9 +20,11 @@
 {%- endmacro %}
 
 {# A pattern for java.util.regex with RE2's meaning. RE2's `$` (no multi-line flag) matches only at the end
-   of the text; Java's also before a final line break, so it becomes \z. (Our patterns hold no escaped \$.) #}
+   of the text; Java's also before a final line break, so it becomes \z. RE2's \s is [\t\n\f\r ]; Java's
+   also matches \x0B (vertical tab), so it is spelt out (a nested class is a union in Java, so this holds
+   inside [...] too). (Our patterns hold no escaped \$ or \\s.) #}
 {% macro _java_regex(pattern) -%}
-    {{ return(pattern.replace('$', '\\z')) }}
+    {{ return(pattern.replace('$', '\\z').replace('\\s', '[\\t\\n\\f\\r ]')) }}
 {%- endmacro %}
 
 {# Replace every match of `pattern` in `expr` with the literal text `replacement`. #}

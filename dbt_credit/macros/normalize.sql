@@ -34,7 +34,7 @@
 
 {# Display text: width-folded, trimmed, inner white space collapsed; empty -> null. #}
 {% macro clean_text(expr) -%}
-    nullif(trim({{ regex_replace_all(fold_width(expr), '\\s+', ' ') }}), '')
+    nullif({{ trim_text(regex_replace_all(fold_width(expr), '\\s+', ' ')) }}, '')
 {%- endmacro %}
 
 {# Codes (USCC, org codes, ID numbers, decision numbers): width-folded, upper-case, spaces and hyphens removed. #}
@@ -57,4 +57,19 @@
 {#- contains() exists in both (Spark 3.3+) -#}
 {% macro default__text_contains(haystack, needle) -%}
     contains({{ haystack }}, {{ needle }})
+{%- endmacro %}
+
+{# Strip leading and trailing spaces. DuckDB's trim() removes every Unicode space separator (category Zs:
+   space, no-break space U+00A0, ideographic space U+3000, ...) but not tabs or line breaks; Spark's only
+   U+0020, so Spark strips \p{Zs} with a regex. #}
+{% macro trim_text(expr) -%}
+    {{ return(adapter.dispatch('trim_text', 'credit')(expr)) }}
+{%- endmacro %}
+
+{% macro default__trim_text(expr) -%}
+    trim({{ expr }})
+{%- endmacro %}
+
+{% macro spark__trim_text(expr) -%}
+    regexp_replace({{ expr }}, {{ str_lit('^\\p{Zs}+|\\p{Zs}+\\z') }}, '')
 {%- endmacro %}

@@ -27,12 +27,12 @@
         -- same decoded, trimmed value in every field => same fingerprint, whatever the file's encoding
         md5(concat_ws(chr(31),
             {%- for c in all_columns %}
-            coalesce(trim({{ c }}), chr(0)){{ "," if not loop.last }}
+            coalesce({{ trim_text(c) }}, chr(0)){{ "," if not loop.last }}
             {%- endfor %}
         )) as row_fingerprint,
         (
             {%- for c in standard_columns %}
-            (case when nullif(trim({{ c }}), '') is not null then 1 else 0 end){{ " +" if not loop.last }}
+            (case when nullif({{ trim_text(c) }}, '') is not null then 1 else 0 end){{ " +" if not loop.last }}
             {%- endfor %}
         ) as filled_items,
         {{ standard_columns | length }} as standard_items,

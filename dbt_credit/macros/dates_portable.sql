@@ -12,6 +12,10 @@
     strftime({{ date_expr }}, '%Y-%m')
 {%- endmacro %}
 
+{% macro spark__year_month(date_expr) -%}
+    date_format({{ date_expr }}, 'yyyy-MM')
+{%- endmacro %}
+
 {# The first day of the date's month, as a date. #}
 {% macro month_start(date_expr) -%}
     {{ return(adapter.dispatch('month_start', 'credit')(date_expr)) }}
@@ -19,6 +23,11 @@
 
 {% macro default__month_start(date_expr) -%}
     cast(date_trunc('month', {{ date_expr }}) as date)
+{%- endmacro %}
+
+{#- trunc() returns a date; Spark's date_trunc a timestamp -#}
+{% macro spark__month_start(date_expr) -%}
+    trunc({{ date_expr }}, 'MM')
 {%- endmacro %}
 
 {# The last day of a window of `months` months starting on `date_expr` (2026-01-31 + 1 month -> 2026-02-27:
@@ -31,6 +40,11 @@
     cast({{ date_expr }} + to_months({{ months }}) - interval 1 day as date)
 {%- endmacro %}
 
+{#- add_months clamps the month end the same way (2026-01-31 + 1 -> 2026-02-28) -#}
+{% macro spark__months_window_end(date_expr, months) -%}
+    date_sub(add_months({{ date_expr }}, {{ months }}), 1)
+{%- endmacro %}
+
 {# A table of month starts from the month of `first_date` to the month of `last_date`, both included:
    `select ... from {{ month_series('a', 'b') }} as s(month_start)`. #}
 {% macro month_series(first_date, last_date) -%}
@@ -41,4 +55,11 @@
     (select cast(m as date) as month_start
      from range(date_trunc('month', {{ first_date }}), date_trunc('month', {{ last_date }}) + interval 1 month,
                 interval 1 month) as r(m))
+{%- endmacro %}
+
+{#- sequence() includes its end and fails when start > end, where DuckDB's range() is just empty -#}
+{% macro spark__month_series(first_date, last_date) -%}
+    (select explode(case when trunc({{ first_date }}, 'MM') <= trunc({{ last_date }}, 'MM')
+                         then sequence(trunc({{ first_date }}, 'MM'), trunc({{ last_date }}, 'MM'), interval 1 month)
+                    end) as month_start)
 {%- endmacro %}

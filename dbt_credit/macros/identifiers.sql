@@ -10,11 +10,20 @@
 {%- endmacro %}
 
 {% macro default__uscc_is_valid(code) -%}
-    (regexp_full_match({{ code }}, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}')
+    ({{ regex_full_match(code, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}') }}
      and (31 - list_sum(list_transform(range(17), lambda i:
              (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr({{ code }}, i + 1, 1)) - 1)
              * [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28][i + 1])) % 31) % 31
          = strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr({{ code }}, 18, 1)) - 1)
+{%- endmacro %}
+
+{#- Spark: aggregate over sequence() (inclusive end) for list_sum(range()); array(...)[i] is 0-based -#}
+{% macro spark__uscc_is_valid(code) -%}
+    ({{ regex_full_match(code, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}') }}
+     and (31 - aggregate(sequence(0, 16), 0, (acc, i) -> acc
+             + (instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr({{ code }}, i + 1, 1)) - 1)
+             * array(1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)[i]) % 31) % 31
+         = instr('0123456789ABCDEFGHJKLMNPQRTUWXY', substr({{ code }}, 18, 1)) - 1)
 {%- endmacro %}
 
 {# 组织机构代码, GB 11714: 8 characters + check (0-9 or X); letters A=10 ... Z=35. #}
@@ -23,7 +32,7 @@
 {%- endmacro %}
 
 {% macro default__org_code_is_valid(code) -%}
-    (regexp_full_match({{ code }}, '[0-9A-Z]{8}[0-9X]')
+    ({{ regex_full_match(code, '[0-9A-Z]{8}[0-9X]') }}
      and (case (11 - list_sum(list_transform(range(8), lambda i:
                 (strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({{ code }}, i + 1, 1)) - 1)
                 * [3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11)
@@ -31,6 +40,19 @@
             else cast((11 - list_sum(list_transform(range(8), lambda i:
                 (strpos('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({{ code }}, i + 1, 1)) - 1)
                 * [3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11) as varchar)
+          end) = substr({{ code }}, 9, 1))
+{%- endmacro %}
+
+{% macro spark__org_code_is_valid(code) -%}
+    {%- set weighted_sum -%}
+        aggregate(sequence(0, 7), 0, (acc, i) -> acc
+            + (instr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', substr({{ code }}, i + 1, 1)) - 1)
+            * array(3, 7, 9, 10, 5, 8, 4, 2)[i])
+    {%- endset -%}
+    ({{ regex_full_match(code, '[0-9A-Z]{8}[0-9X]') }}
+     and (case (11 - {{ weighted_sum }} % 11)
+            when 10 then 'X' when 11 then '0'
+            else cast((11 - {{ weighted_sum }} % 11) as string)
           end) = substr({{ code }}, 9, 1))
 {%- endmacro %}
 
@@ -42,7 +64,7 @@
 
 {% macro default__ric_is_valid(code, not_after=none) -%}
     {%- set not_after = not_after or as_of_date() -%}
-    (regexp_full_match({{ code }}, '[1-9][0-9]{16}[0-9X]')
+    ({{ regex_full_match(code, '[1-9][0-9]{16}[0-9X]') }}
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d') is not null
      and try_strptime(substr({{ code }}, 7, 8), '%Y%m%d')::date between date '1900-01-01' and {{ not_after }}
      and substr('10X98765432', cast(list_sum(list_transform(range(17), lambda i:
@@ -51,10 +73,22 @@
          = substr({{ code }}, 18, 1))
 {%- endmacro %}
 
+{#- to_date gives null for an impossible birth date (timeParserPolicy CORRECTED, set in the profile) -#}
+{% macro spark__ric_is_valid(code, not_after=none) -%}
+    {%- set not_after = not_after or as_of_date() -%}
+    ({{ regex_full_match(code, '[1-9][0-9]{16}[0-9X]') }}
+     and to_date(substr({{ code }}, 7, 8), 'yyyyMMdd') is not null
+     and to_date(substr({{ code }}, 7, 8), 'yyyyMMdd') between date '1900-01-01' and {{ not_after }}
+     and substr('10X98765432', cast(aggregate(sequence(0, 16), 0, (acc, i) -> acc
+             + coalesce(try_cast(substr({{ code }}, i + 1, 1) as int), 0)
+             * array(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)[i]) % 11 as int) + 1, 1)
+         = substr({{ code }}, 18, 1))
+{%- endmacro %}
+
 {# Keyed hash linking natural persons without the raw ID number in any mart. The key comes from the
    environment (CREDIT_PERSON_KEY), never from the repository. #}
 {% macro person_key_hash(id_no) -%}
-    sha256('{{ env_var("CREDIT_PERSON_KEY", "") | replace("'", "") }}' || '|' || {{ id_no }})
+    {{ sha256_hex(str_lit(env_var("CREDIT_PERSON_KEY", "") | replace("'", "")) ~ " || '|' || " ~ id_no) }}
 {%- endmacro %}
 
 {# Mask an 18-character ID number for display: 110101********1234. #}
@@ -65,5 +99,5 @@
 
 {# Remove any ID-number-shaped run from free text (defence in depth for the public mart). #}
 {% macro redact_id_numbers(expr) -%}
-    regexp_replace({{ expr }}, '[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]', '[证件号已隐去]', 'g')
+    {{ regex_replace_all(expr, '[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]', '[证件号已隐去]') }}
 {%- endmacro %}

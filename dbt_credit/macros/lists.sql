@@ -12,13 +12,22 @@
     unnest({{ expr }})
 {%- endmacro %}
 
+{% macro spark__explode_list(expr) -%}
+    explode({{ expr }})
+{%- endmacro %}
+
 {# Split text on a regular expression into trimmed, non-empty items: '罚款；警告, ' -> ['罚款', '警告']. #}
 {% macro split_trimmed(expr, separator_regex) -%}
     {{ return(adapter.dispatch('split_trimmed', 'credit')(expr, separator_regex)) }}
 {%- endmacro %}
 
 {% macro default__split_trimmed(expr, separator_regex) -%}
-    list_filter(list_transform(string_split_regex({{ expr }}, '{{ separator_regex }}'), lambda x: trim(x)), lambda x: x <> '')
+    list_filter(list_transform(string_split_regex({{ expr }}, {{ str_lit(separator_regex) }}), lambda x: {{ trim_text('x') }}), lambda x: x <> '')
+{%- endmacro %}
+
+{#- Spark's split() takes a regex and keeps empty items (limit -1), like string_split_regex -#}
+{% macro spark__split_trimmed(expr, separator_regex) -%}
+    filter(transform(split({{ expr }}, {{ str_lit(separator_regex) }}), x -> {{ trim_text('x') }}), x -> x <> '')
 {%- endmacro %}
 
 {# A one-element list. #}
@@ -30,6 +39,10 @@
     [{{ expr }}]
 {%- endmacro %}
 
+{% macro spark__list_of(expr) -%}
+    array({{ expr }})
+{%- endmacro %}
+
 {# True when the list is non-empty and every item equals `value` (a SQL expression). #}
 {% macro list_is_only(expr, value) -%}
     {{ return(adapter.dispatch('list_is_only', 'credit')(expr, value)) }}
@@ -39,6 +52,11 @@
     (len({{ expr }}) > 0 and list_filter({{ expr }}, lambda x: x <> {{ value }}) = [])
 {%- endmacro %}
 
+{#- list_filter drops items whose test is null; so "only" means no item whose `<> value` is true -#}
+{% macro spark__list_is_only(expr, value) -%}
+    (size({{ expr }}) > 0 and not exists({{ expr }}, x -> coalesce(x <> {{ value }}, false)))
+{%- endmacro %}
+
 {# Aggregate: the distinct values of expr in the group, as a sorted list. #}
 {% macro sorted_distinct_list(expr) -%}
     {{ return(adapter.dispatch('sorted_distinct_list', 'credit')(expr)) }}
@@ -46,6 +64,13 @@
 
 {% macro default__sorted_distinct_list(expr) -%}
     list(distinct {{ expr }} order by {{ expr }})
+{%- endmacro %}
+
+{#- DuckDB's list keeps a null as the last item; collect_set drops nulls, so one is appended when the group has any -#}
+{% macro spark__sorted_distinct_list(expr) -%}
+    (case when count(*) > count({{ expr }})
+          then concat(array_sort(collect_set({{ expr }})), array(null))
+          else array_sort(collect_set({{ expr }})) end)
 {%- endmacro %}
 
 {# Aggregate: `value` from the row with the largest key; `keys` is a list of expressions compared in order
@@ -60,4 +85,14 @@
     {%- else -%}
     arg_max({{ value }}, ({{ keys | join(', ') }}))
     {%- endif -%}
+{%- endmacro %}
+
+{#- Spark's max_by returns a null value if the top row holds one (DuckDB skips such rows: null key -> row ignored)
+    and orders a null inside a struct first (DuckDB: last, i.e. largest): each key k becomes (k is null, k) -#}
+{% macro spark__max_by(value, keys) -%}
+    {%- set parts = [] -%}
+    {%- for k in keys -%}
+        {%- do parts.append('(' ~ k ~ ') is null') -%}{%- do parts.append(k) -%}
+    {%- endfor -%}
+    max_by({{ value }}, case when {{ value }} is not null then {{ keys[0] if keys | length == 1 else 'struct(' ~ parts | join(', ') ~ ')' }} end)
 {%- endmacro %}

@@ -4,3 +4,7 @@
 {% macro duckdb__snapshot_get_time() -%}
     cast('{{ as_of() }}' as timestamp)
 {%- endmacro %}
+
+{% macro spark__snapshot_get_time() -%}
+    cast('{{ as_of() }}' as timestamp)
+{%- endmacro %}

@@ -10,8 +10,9 @@
 {%- endmacro %}
 
 {# The staging select shared by every dataset: lineage, a stable submission id, the exact-duplicate
-   fingerprint, completeness counts, and the common party fields cleaned. #}
-{% macro stg_common_select(dataset, dataset_columns, standard_columns) -%}
+   fingerprint, completeness counts, and the common party fields cleaned. `overrides` (column -> SQL
+   expression) replaces a party identifier's expression in place (uscc, org_code, id_no). #}
+{% macro stg_common_select(dataset, dataset_columns, standard_columns, overrides={}) -%}
     {%- set all_columns = common_raw_columns() + dataset_columns -%}
         md5(file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as {{ dbt.type_string() }})) as submission_id,
         '{{ dataset }}' as dataset,
@@ -26,21 +27,21 @@
         -- same decoded, trimmed value in every field => same fingerprint, whatever the file's encoding
         md5(concat_ws(chr(31),
             {%- for c in all_columns %}
-            coalesce(trim({{ c }}), chr(0)){{ "," if not loop.last }}
+            coalesce({{ trim_text(c) }}, chr(0)){{ "," if not loop.last }}
             {%- endfor %}
         )) as row_fingerprint,
         (
             {%- for c in standard_columns %}
-            (case when nullif(trim({{ c }}), '') is not null then 1 else 0 end){{ " +" if not loop.last }}
+            (case when nullif({{ trim_text(c) }}, '') is not null then 1 else 0 end){{ " +" if not loop.last }}
             {%- endfor %}
         ) as filled_items,
         {{ standard_columns | length }} as standard_items,
         {{ clean_text('party_name') }} as party_name,
         {{ normalize_name('party_name') }} as party_name_norm,
         {{ clean_text('party_type') }} as party_type,
-        {{ clean_code('uscc') }} as uscc,
+        {{ overrides.get('uscc', clean_code('uscc')) }} as uscc,
         {{ clean_code('biz_reg_no') }} as biz_reg_no,
-        {{ clean_code('org_code') }} as org_code,
+        {{ overrides.get('org_code', clean_code('org_code')) }} as org_code,
         {{ clean_code('tax_reg_no') }} as tax_reg_no,
         {{ clean_code('inst_cert_no') }} as inst_cert_no,
         {{ clean_code('social_org_no') }} as social_org_no,
@@ -48,7 +49,7 @@
         {{ clean_text('legal_rep_id_type') }} as legal_rep_id_type,
         {{ clean_code('legal_rep_id_no') }} as legal_rep_id_no,
         {{ clean_text('id_type') }} as id_type,
-        {{ clean_code('id_no') }} as id_no,
+        {{ overrides.get('id_no', clean_code('id_no')) }} as id_no,
         {{ clean_text('source_unit') }} as source_unit,
         {{ clean_code('source_unit_uscc') }} as source_unit_uscc,
         {{ clean_text('remarks') }} as remarks,

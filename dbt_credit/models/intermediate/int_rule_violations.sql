@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='violation_id', incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(**row_incremental_config('violation_id')) }}
 -- One row per submission × broken rule. Which fields are required and which take a code list is data
 -- (seeds dataset_columns, code_lists); the identifier, date and amount rules are the named checks below,
 -- each a row in seeds/rules.csv that carries its message and severity.

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key='submission_id', incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(**row_incremental_config('submission_id')) }}
 -- Every row received (a "submission"), every dataset in one shape (columns a dataset lacks are null), cleaned,
 -- typed and with its identifier checks. Each row depends on itself alone, so a night processes only the loads
 -- it has not seen: this is where the per-row regex, parsing and check-digit work happens, and it grows with the
@@ -9,12 +8,10 @@
 {#- a table built before is_exact_resubmission existed is rebuilt whole, once (delete+insert on every key) -#}
 {%- set incremental_run = is_incremental() and 'is_exact_resubmission' in (
         adapter.get_columns_in_relation(this) | map(attribute='name') | list) %}
+{%- set staged = [] %}
+{%- for ds in raw_datasets() %}{% do staged.append(ref('stg_raw__' ~ ds)) %}{% endfor %}
 with unioned as (
-
-    {%- for ds in raw_datasets() %}
-    select * from {{ ref('stg_raw__' ~ ds) }}
-    {{ "union all by name" if not loop.last }}
-    {%- endfor %}
+    {{ union_all_by_name(staged) }}
 
 ),
 
@@ -27,7 +24,7 @@ new_rows as (
         history each night instead of the night's drop) -#}
     {%- set seen = run_query("select distinct load_id from " ~ this ~ " where load_id is not null") -%}
     {%- if seen and seen.rows | length > 0 %}
-    where load_id not in ({% for r in seen.rows %}'{{ r[0] | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor %})
+    where load_id not in ({% for r in seen.rows %}{{ str_lit(r[0]) }}{{ ", " if not loop.last }}{% endfor %})
     {%- endif %}
     {% endif %}
 
@@ -60,6 +57,11 @@ cleaned as (
 ),
 
 {% if incremental_run %}
+{#- the columns of `cleaned`, by name: the unioned staging columns, then those added below -#}
+{%- set cleaned_columns = columns_by_name(staged) | map(attribute=0) | list + ['uscc_is_valid', 'org_code_is_valid',
+    'id_no_is_valid', 'authority_uscc_is_valid', 'source_unit_uscc_is_valid', 'is_organisation', 'is_natural_person',
+    'penalty_categories', 'person_key'] %}
+{%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
 -- rows already kept whose group of identical rows gains a member tonight: re-emitted with their flag
 -- recomputed (a late folder may carry an older drop date); their old copies are replaced (delete+insert)
 touched_groups as (
@@ -70,7 +72,10 @@ touched_groups as (
 
 kept as (
 
-    select t.* exclude (is_exact_resubmission)
+    select
+        {%- for c in cleaned_columns %}
+        {{ 't.' ~ c if c in kept_columns else 'null as ' ~ c }}{{ "," if not loop.last }}
+        {%- endfor %}
     from {{ this }} as t
     inner join touched_groups as g
         on g.department = t.department and g.dataset = t.dataset and g.row_fingerprint = t.row_fingerprint
@@ -82,7 +87,7 @@ candidates as (
 
     select * from cleaned
     {% if incremental_run %}
-    union all by name
+    union all
     select * from kept
     {% endif %}
 

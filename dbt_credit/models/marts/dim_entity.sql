@@ -19,11 +19,11 @@ list_entries as (
 entity_rows as (
 
     select entity_id, dataset, party_name, party_type, uscc, is_natural_person, drop_date, decision_date,
-        disclosure_status, under_objection
+        disclosure_status, under_objection, submission_id
     from records
     union all
     select entity_id, 'credit_list' as dataset, party_name, party_type, uscc, is_natural_person, drop_date,
-        list_entry_date as decision_date, null as disclosure_status, false as under_objection
+        list_entry_date as decision_date, null as disclosure_status, false as under_objection, submission_id
     from list_entries
 
 ),
@@ -62,8 +62,9 @@ latest as (
 
     select
         entity_id,
-        {{ max_by('party_name', ['drop_date', 'decision_date']) }} as entity_name,
-        {{ max_by('party_type', ['drop_date', 'decision_date']) }} as latest_party_type,
+        -- submission_id breaks ties (rows of one drop and decision date): the same row on every run and engine
+        {{ max_by('party_name', ['drop_date', 'decision_date', 'submission_id']) }} as entity_name,
+        {{ max_by('party_type', ['drop_date', 'decision_date', 'submission_id']) }} as latest_party_type,
         max(uscc) as uscc,
         bool_or(is_natural_person) as is_natural_person,
         count(*) filter (where dataset = 'license') as license_count,

@@ -5,6 +5,15 @@
 {%- set list_columns = ['list_type', 'list_name', 'party_id_code', 'list_authority', 'list_decision_no',
     'list_entry_date', 'list_exit_date', 'list_reason', 'filing_date'] -%}
 {%- set standard_columns = common_raw_columns() + list_columns %}
+{#- the single identifier column read as a USCC (18 characters, not a person), an org code (9) or an ID number -#}
+{%- set party_id_code = clean_code('party_id_code') %}
+{%- set identifier_overrides = {
+    'uscc': "coalesce(" ~ clean_code('uscc') ~ ", case when length(" ~ party_id_code ~ ") = 18 and coalesce("
+            ~ clean_text('party_type') ~ ", '') <> '自然人' then " ~ party_id_code ~ " end)",
+    'org_code': "coalesce(" ~ clean_code('org_code') ~ ", case when length(" ~ party_id_code ~ ") = 9 then "
+            ~ party_id_code ~ " end)",
+    'id_no': "coalesce(" ~ clean_code('id_no') ~ ", case when " ~ clean_text('party_type') ~ " = '自然人' and length("
+            ~ party_id_code ~ ") = 18 then " ~ party_id_code ~ " end)"} %}
 
 with source as (
 
@@ -21,7 +30,7 @@ defaults as (
 renamed as (
 
     select
-        {{ stg_common_select('credit_list', list_columns, standard_columns) }},
+        {{ stg_common_select('credit_list', list_columns, standard_columns, identifier_overrides) }},
         {{ clean_text('list_decision_no') }} as decision_no,
         {{ clean_code('list_decision_no') }} as decision_no_norm,
         {{ clean_text('list_decision_no') }} as list_decision_no,
@@ -71,13 +80,7 @@ defaulted as (
 
 final as (
 
-    select * replace (
-        coalesce(uscc, case when length(party_id_code) = 18 and coalesce(party_type, '') <> '自然人'
-                            then party_id_code end) as uscc,
-        coalesce(org_code, case when length(party_id_code) = 9 then party_id_code end) as org_code,
-        coalesce(id_no, case when party_type = '自然人' and length(party_id_code) = 18 then party_id_code end) as id_no
-    )
-    from defaulted
+    select * from defaulted
 
 )
 

@@ -123,10 +123,11 @@ class CreditDbtTranslator(DagsterDbtTranslator):
 
 
 DBT_MANIFEST = ensure_manifest()
-# Models that grow with the night's drop (materialized incremental), with the staging views and seeds
-# they read, are split out with a selector: they can be backfilled or fully refreshed on their own, and
-# the two dbt steps never depend on each other both ways.
-INCREMENTAL_SELECTOR = "+config.materialized:incremental"
+# Models that grow with the night's drop (incremental on DuckDB; tag row_incremental, macro
+# row_incremental_config), with the staging views and seeds they read, are split out with a selector: they
+# can be backfilled or fully refreshed on their own, and the two dbt steps never depend on each other both
+# ways. A tag, not the materialization: on Spark the same models are tables and the graph must not change.
+INCREMENTAL_SELECTOR = "+tag:row_incremental"
 
 
 def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,

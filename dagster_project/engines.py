@@ -90,7 +90,8 @@ def mirror_spark_build(settings, dbt_executable: str, project_dir: Path) -> dict
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     env = {**os.environ, **settings.environment()}
-    done = subprocess.run([dbt_executable, *export_args(target)], cwd=project_dir, env=env,
+    where = ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    done = subprocess.run([dbt_executable, *export_args(target), *where], cwd=project_dir, env=env,
                           capture_output=True, text=True)
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])

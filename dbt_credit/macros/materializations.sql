@@ -6,8 +6,13 @@
   On a cluster with Delta, {'materialized': 'incremental', 'file_format': 'delta', 'incremental_strategy':
   'merge', 'unique_key': key} is the equivalent.
 #}
+{#- The tag is the same on every engine: Dagster splits these models (and what they read) into their own dbt
+    step by it (dagster_project/definitions.py INCREMENTAL_SELECTOR), so the asset graph does not change
+    with the engine even where the materialization does. -#}
 {% macro row_incremental_config(unique_key) -%}
-    {{ return(adapter.dispatch('row_incremental_config', 'credit')(unique_key)) }}
+    {%- set config = adapter.dispatch('row_incremental_config', 'credit')(unique_key) -%}
+    {%- do config.update({'tags': ['row_incremental']}) -%}
+    {{ return(config) }}
 {%- endmacro %}
 
 {% macro default__row_incremental_config(unique_key) -%}

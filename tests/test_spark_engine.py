@@ -18,8 +18,8 @@ from tests.conftest import SAMPLE_AS_OF
 
 pytestmark = pytest.mark.slow
 
-# what a Spark build must reproduce: every mart, and the reconciliation the report prints
-COMPARED_SCHEMAS = ("marts", "audit")
+# what a Spark build must reproduce: every mart, the reconciliation the report prints, the status history
+COMPARED_SCHEMAS = ("marts", "audit", "history")
 NOT_COMPARED = {"audit.build_info", "audit.gate_results"}  # written per run, by publish and the gates
 
 
@@ -66,8 +66,10 @@ def comparable(con, alias: str, table: str) -> tuple[list[str], str]:
 def test_spark_build_passes_the_same_gates_and_publishes(spark_build, sample_build):
     _warehouse, summary = spark_build
     assert summary["success"], summary["problems"]
-    assert summary["checks"] and set(summary["checks"]) == set(sample_build[1]["checks"])
-    assert all(state == "passed" for state in summary["checks"].values()), summary["checks"]
+    # the same checks (Great Expectations suites and dbt tests) with the same outcome on the same data; the
+    # sample plants a negative fine, so one suite warns on both engines
+    assert summary["checks"] and summary["checks"] == sample_build[1]["checks"]
+    assert sum(state == "passed" for state in summary["checks"].values()) >= len(summary["checks"]) - 1
 
 
 def test_spark_and_duckdb_build_identical_marts(spark_build, sample_build):

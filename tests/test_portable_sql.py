@@ -78,6 +78,20 @@ def test_the_lint_sees_each_construct(sql, construct):
     assert re.search(DUCKDB_ONLY[construct], _sql_without_comments_and_jinja(sql))
 
 
+# dispatched macros whose default__ is portable SQL (built from other dispatched macros), so Spark uses it as is
+PORTABLE_DEFAULTS = {"fold_width", "text_contains"}
+
+
+def test_every_dispatched_macro_has_a_spark_form():
+    macros = "\n".join(p.read_text(encoding="utf-8") for p in sorted((DBT_PROJECT_DIR / "macros").glob("*.sql")))
+    dispatched = set(re.findall(r"adapter\.dispatch\('(\w+)', 'credit'\)", macros))
+    spark = set(re.findall(r"\{%-?\s*macro\s+spark__(\w+)\s*\(", macros))
+    assert dispatched, "no dispatched macros found"
+    missing = sorted(dispatched - spark - PORTABLE_DEFAULTS)
+    assert not missing, "dispatched macros without a spark__ implementation: " + ", ".join(missing)
+    assert not PORTABLE_DEFAULTS & spark, "listed as portable but has a spark__ form: drop it from PORTABLE_DEFAULTS"
+
+
 def test_the_lint_ignores_dispatched_macro_calls_and_comments():
     sql = "-- union all by name\nselect {{ text_contains('a', 'b') }}, {# lambda #} 1"
     assert not any(re.search(p, _sql_without_comments_and_jinja(sql)) for p in DUCKDB_ONLY.values())

@@ -87,8 +87,9 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark's max_by returns a null value if the top row holds one (DuckDB skips such rows: null key -> row ignored)
-    and orders a null inside a struct first (DuckDB: last, i.e. largest): each key k becomes (k is null, k) -#}
+{#- DuckDB's arg_max skips rows whose value is null; Spark's max_by would return it, so those rows get a null
+    key (which max_by ignores). DuckDB orders a null inside a row key last (largest), Spark's struct first:
+    each key k becomes (k is null, k). -#}
 {% macro spark__max_by(value, keys) -%}
     {%- set parts = [] -%}
     {%- for k in keys -%}

@@ -55,30 +55,28 @@ def export_dir(warehouse: Path) -> Path:
 
 def export_args(target_dir: Path) -> list[str]:
     """dbt arguments of the export step (pure, for tests): Spark writes each relation of MIRRORED_SCHEMAS to
-    <dir>/<schema>/<table>/ as Parquet."""
+    <dir>/<schema>.<table>/ as Parquet."""
     return ["run-operation", "export_relations",
             "--args", json.dumps({"dir": str(target_dir), "schemas": list(MIRRORED_SCHEMAS)})]
 
 
 def load_export_into_duckdb(con, target_dir: Path) -> dict[str, int]:
-    """Replace <schema>.<table> in the DuckDB working database with each exported folder; row counts.
-    Spark writes its (zone-aware) timestamps as UTC instants; the DuckDB build's are zone-less, so they are
-    read back as zone-less UTC to match."""
+    """Replace <schema>.<table> in the DuckDB working database with each exported folder <schema>.<table>/;
+    row counts. Spark writes its (zone-aware) timestamps as UTC instants; the DuckDB build's are zone-less,
+    so they are read back as zone-less UTC to match."""
     counts: dict[str, int] = {}
     con.execute("set timezone = 'UTC'")
-    for schema_dir in sorted(p for p in target_dir.iterdir() if p.is_dir()):
-        schema = schema_dir.name
+    for folder in sorted(p for p in target_dir.iterdir() if p.is_dir()):
+        schema, table = folder.name.split(".", 1)
+        files = str(folder / "*.parquet").replace("'", "''")
+        described = con.execute(f"describe select * from read_parquet('{files}')").fetchall()
+        cols = ", ".join(
+            f'cast("{name}" as timestamp) as "{name}"' if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
+            for name, kind, *_ in described)
         con.execute(f'create schema if not exists "{schema}"')
-        for table_dir in sorted(p for p in schema_dir.iterdir() if p.is_dir()):
-            files = str(table_dir / "*.parquet").replace("'", "''")
-            described = con.execute(f"describe select * from read_parquet('{files}')").fetchall()
-            cols = ", ".join(
-                f'cast("{name}" as timestamp) as "{name}"' if kind == "TIMESTAMP WITH TIME ZONE" else f'"{name}"'
-                for name, kind, *_ in described)
-            con.execute(f'create or replace table "{schema}"."{table_dir.name}" as '
-                        f"select {cols} from read_parquet('{files}')")
-            counts[f"{schema}.{table_dir.name}"] = con.execute(
-                f'select count(*) from "{schema}"."{table_dir.name}"').fetchall()[0][0]
+        con.execute(f'create or replace table "{schema}"."{table}" as '
+                    f"select {cols} from read_parquet('{files}')")
+        counts[f"{schema}.{table}"] = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
     return counts
 
 

@@ -49,7 +49,7 @@ def test_export_mirrors_what_publish_copies():
 def test_an_exported_build_replaces_the_tables_and_reads_utc_instants_as_local_times(tmp_path):
     """Spark writes timestamps as UTC instants (DuckDB reads TIMESTAMP WITH TIME ZONE); the DuckDB build's
     are zone-less: the mirror must give back the same wall-clock values and types."""
-    out = tmp_path / "export" / "marts" / "dim_entity"
+    out = tmp_path / "export" / "marts.dim_entity"
     out.mkdir(parents=True)
     src = duckdb.connect()
     src.execute("set timezone = 'Asia/Shanghai'")

@@ -3,7 +3,7 @@
 The raw layer is test_rules' (every dataset and rule) plus text that trips engines up: quotes, backslashes,
 line breaks, a vertical tab, no-break spaces, full-width forms, year 0000, Excel serials, odd amounts. It is
 written as the ingestion contract has it (Parquet under $CREDIT_RAW_DIR/<table>/, sub-folders, an older file
-without a newer column, an empty-schema.parquet). Both builds publish with `run-operation export_marts`.
+without a newer column, an empty-schema.parquet). Both builds export with `run-operation export_relations`.
 Slow (a JVM, ~3 minutes on 2 cores); skipped where pyspark or Java is missing.
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.ingest import ensure_raw_schema
 from dagster_project.paths import DBT_PROJECT_DIR
 from dagster_project.settings import work_db_path
 from tests.raw_fixture import write_raw
@@ -62,14 +63,17 @@ def export_raw_as_parquet(work_db: Path, raw_dir: Path) -> None:
     extra_columns column (an older file), the other half at the top, and a zero-row empty-schema.parquet."""
     con = duckdb.connect(str(work_db))
     try:
-        for (table,) in con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall():
+        for (table,) in con.execute("select table_name from information_schema.tables where table_schema = 'raw'"
+                                    " order by 1").fetchall():
             cols = [c for (c,) in con.execute("select column_name from information_schema.columns where table_schema = 'raw'"
                                               " and table_name = ? order by ordinal_position", [table]).fetchall()]
             older = raw_dir / table / "department=x" / "drop_date=2026-01-01"
             older.mkdir(parents=True)
-            con.execute(f"copy (select {', '.join(c for c in cols if c != 'extra_columns')} from raw.{table}"
-                        f" where rowid % 2 = 0) to '{older}/part-0.parquet' (format parquet)")
-            con.execute(f"copy (select * from raw.{table} where rowid % 2 = 1) to '{raw_dir / table}/part-1.parquet' (format parquet)")
+            numbered = f"(select *, row_number() over () as row_n from raw.{table})"
+            con.execute(f"copy (select {', '.join(c for c in cols if c != 'extra_columns')} from {numbered}"
+                        f" where row_n % 2 = 0) to '{older}/part-0.parquet' (format parquet)")
+            con.execute(f"copy (select * exclude (row_n) from {numbered} where row_n % 2 = 1)"
+                        f" to '{raw_dir / table}/part-1.parquet' (format parquet)")
             con.execute(f"copy (select * from raw.{table} limit 0) to '{raw_dir / table}/empty-schema.parquet' (format parquet)")
     finally:
         con.close()
@@ -93,9 +97,9 @@ def mart_rows(folder: Path) -> dict[str, list[tuple]]:
         return repr(v)
     con = duckdb.connect()
     out = {}
-    for mart in sorted(p.name for p in folder.iterdir()):
-        rel = con.sql(f"select * from read_parquet('{folder / mart}/*.parquet')")
-        out[mart] = (rel.columns, sorted((tuple(norm(v) for v in row) for row in rel.fetchall()), key=repr))
+    for exported in sorted(p.name for p in folder.iterdir()):  # <schema>.<mart>/
+        rel = con.sql(f"select * from read_parquet('{folder / exported}/*.parquet')")
+        out[exported.split(".", 1)[1]] = (rel.columns, sorted((tuple(norm(v) for v in row) for row in rel.fetchall()), key=repr))
     return out
 
 
@@ -104,29 +108,28 @@ def both_builds(tmp_path_factory):
     root = tmp_path_factory.mktemp("spark_parity")
     rows_p, rows_l = build_rows()
     archive = build_archive_rows()
-    fixture_db = root / "fixture.duckdb"
-    write_raw(fixture_db, penalty=rows_p + archive.pop("penalty") + adversarial_rows(), license=rows_l, as_of=AS_OF,
+    fixture = root / "fixture" / "credit.duckdb"
+    fixture.parent.mkdir()
+    write_raw(fixture, penalty=rows_p + archive.pop("penalty") + adversarial_rows(), license=rows_l, as_of=AS_OF,
               **archive)
     raw_dir = root / "raw"
-    export_raw_as_parquet(fixture_db, raw_dir)
+    export_raw_as_parquet(work_db_path(fixture), raw_dir)
     marts = {}
     for target in ("duckdb", "spark"):
         warehouse = root / target / "credit.duckdb"
         warehouse.parent.mkdir()
         env = dict(os.environ, CREDIT_WAREHOUSE=str(warehouse), CREDIT_PERSON_KEY="test-key",
                    CREDIT_AS_OF=AS_OF.isoformat(), CREDIT_RAW_DIR=str(raw_dir), LANG="C.UTF-8")
-        if target == "duckdb":  # the DuckDB raw layer is the ingestion's to map; read the same files here
+        if target == "duckdb":  # on DuckDB the ingestion maps the raw layer (raw.* views over the same files)
             con = duckdb.connect(str(work_db_path(warehouse)))
-            con.execute("create schema raw")
-            for table in sorted(p.name for p in raw_dir.iterdir()):
-                con.execute(f"create table raw.{table} as select * from read_parquet('{raw_dir / table}/**/*.parquet',"
-                            " union_by_name = true, hive_partitioning = false)")
+            ensure_raw_schema(con, raw_dir)
             con.close()
-        dbt(["build", "--target", target], env, root / target / "target")
-        out = root / target / "marts"
+        # models, seeds and the snapshot; the dbt tests run on Spark in test_spark_engine.py (as gates of a night)
+        dbt(["build", "--target", target, "--exclude-resource-type", "test"], env, root / target / "target")
+        out = root / target / "export"
         out.mkdir()
-        dbt(["run-operation", "export_marts", "--args", f"{{dir: '{out}'}}", "--target", target], env,
-            root / target / "target")
+        dbt(["run-operation", "export_relations", "--args", f"{{dir: '{out}', schemas: [marts]}}", "--target", target],
+            env, root / target / "target")
         marts[target] = mart_rows(out)
     return marts
 

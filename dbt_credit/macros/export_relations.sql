@@ -1,7 +1,8 @@
 {#
   Hand a Spark build to DuckDB: `dbt run-operation export_relations --args '{dir: /abs/path, schemas: [marts, audit, history]}'`
-  writes every built model and snapshot of those schemas to <dir>/<schema>/<name>/ as Parquet (the statement
-  per engine is export_relation_sql, macros/export_marts.sql). dagster_project/engines.py then loads the
+  writes every built model and snapshot of those schemas to <dir>/<schema>.<name>/ as Parquet (one level: DuckDB's
+  COPY creates the last folder only) (the statement
+  per engine is export_relation_sql, macros/export_relation_sql.sql). dagster_project/engines.py then loads the
   folders into the working DuckDB database, where the gates and publish read them as after a DuckDB build.
 #}
 {% macro export_relations(dir, schemas) -%}
@@ -18,7 +19,7 @@
         {%- if relation is none -%}
             {{ exceptions.raise_compiler_error('export_relations: ' ~ node.schema ~ '.' ~ node.alias ~ ' is not built') }}
         {%- endif -%}
-        {%- set path = dir.rstrip('/') ~ '/' ~ node.schema ~ '/' ~ node.alias -%}
+        {%- set path = dir.rstrip('/') ~ '/' ~ node.schema ~ '.' ~ node.alias -%}
         {%- do run_query(adapter.dispatch('export_relation_sql', 'credit')(relation, path)) -%}
         {{ log('exported ' ~ relation ~ ' -> ' ~ path, info=true) }}
     {%- endfor -%}

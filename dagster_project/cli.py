@@ -55,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file analysts read")
     r.add_argument("--as-of", type=_date_arg, default=None, help="fix 'today' for every date rule (default: today)")
     r.add_argument("--engine", choices=ENGINES, default=None,
-                   help="what runs the dbt models: duckdb (default) or spark (a local Spark session; the `spark` "
-                        "extra); default: CREDIT_ENGINE, else duckdb")
+                   help="what runs the dbt models: duckdb (default), spark (a local Spark session; the `spark` "
+                        "extra) or spark_cluster (profiles.yml; docs/scale-out.md); default: CREDIT_ENGINE, else duckdb")
 
     rep = sub.add_parser("report", help="the monthly 通报 for one month")
     rep.add_argument("--month", type=_month_arg, required=True)
@@ -118,7 +118,7 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
         engine = check_engine(engine) if engine else engine_from_env()
     except EngineError as e:
         raise UserError(str(e)) from None
-    if engine == "spark" and (why := spark_available()):
+    if engine == "spark" and (why := spark_available()):  # a local session: pyspark and Java here
         raise UserError(why)
     settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of), engine=engine)
     os.environ.update(settings.environment())

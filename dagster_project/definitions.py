@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest
-from dagster_project.engines import check_engine, mirror_spark_build, spark_available
+from dagster_project.engines import builds_in_duckdb, check_engine, mirror_spark_build, spark_available
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.paths import EXPECTATIONS_DIR
@@ -141,7 +141,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     os.environ.update(s.environment())
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()
-    if last_step and s.engine == "spark":
+    if last_step and not builds_in_duckdb(s.engine):
         # the gates and publish read the working DuckDB database: bring Spark's marts there
         counts = mirror_spark_build(s, dbt.dbt_executable, Path(dbt.project_dir))
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")

@@ -15,7 +15,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ENGINES = ("duckdb", "spark")
+# each is an output of dbt_credit/profiles.yml: spark = a local session in the dbt process (tests, one machine);
+# spark_cluster = a Spark Thrift Server (docs/scale-out.md; written, not run here: no cluster is reachable)
+ENGINES = ("duckdb", "spark", "spark_cluster")
 DEFAULT_ENGINE = "duckdb"
 # the schemas publish copies (publish.PUBLISHED_SCHEMAS) and the gates read besides raw.*
 MIRRORED_SCHEMAS = ("marts", "audit", "history")
@@ -34,6 +36,11 @@ def check_engine(name: str) -> str:
     if name not in ENGINES:
         raise EngineError(f"不支持的计算引擎 / unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
     return name
+
+
+def builds_in_duckdb(engine: str) -> bool:
+    """Whether dbt's tables land in the working DuckDB file itself (else they are mirrored there after)."""
+    return engine == "duckdb"
 
 
 def spark_available() -> str | None:

@@ -102,3 +102,16 @@ def test_a_warehouse_with_raw_base_tables_moves_them_to_parquet_once(tmp_path):
     (date(2026, 11, 1), "2026-11-01"), ("", "%20")])
 def test_partition_folder_names_are_safe_and_readable(value, name):
     assert partition_name(value) == name
+
+
+def test_a_retried_run_with_the_same_load_id_adds_to_what_its_first_attempt_wrote(tmp_path):
+    """Dagster retries a step under the same run id (= load id): the retry's batches must not overwrite the
+    files the first attempt committed."""
+    drops, raw = tmp_path / "drops", tmp_path / "raw"
+    write_drop(drops, "scjgj", "2026-11-01", "a.csv", 3)
+    con = duckdb.connect()
+    assert ingest_drops(con, drops, raw, load_id="run-1").rows_loaded == 3
+    write_drop(drops, "scjgj", "2026-11-01", "b.csv", 4)  # same department and day: the same folder
+    assert ingest_drops(con, drops, raw, load_id="run-1").rows_loaded == 4
+    assert con.execute("select count(*) from raw.penalty").fetchall() == [(7,)]
+    assert con.execute("select sum(rows_loaded) from raw.ingest_ledger").fetchall() == [(7,)]

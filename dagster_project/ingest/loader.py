@@ -137,6 +137,9 @@ class _Writer:
 
     def __init__(self, store: RawStore, seeds: Seeds, load_id: str):
         self.store, self.seeds, self.load_id = store, seeds, load_id
+        # batch files are named <load_id>-<token>-<n>: a retried run keeps its load_id (Dagster's run id), and
+        # must never write over the files its first attempt committed
+        self.token = uuid.uuid4().hex[:8]
         self.batches = 0
         self._reset()
 
@@ -210,7 +213,7 @@ class _Writer:
                     tables.append((table, pa.table({n: pa.array([r[k] for r in rows], schema.field(n).type)
                                                     for k, (n, _t) in enumerate(columns)}, schema=schema)))
             self.batches += 1
-            self.store.write_batch(f"{self.load_id}-{self.batches:05d}", tables)
+            self.store.write_batch(f"{self.load_id}-{self.token}-{self.batches:05d}", tables)
         finally:
             self._reset()
 

@@ -5,6 +5,8 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
   <warehouse>.work        the working database: dbt's models, and raw.* views over the raw layer
   <warehouse>.raw/        the raw layer: every loaded row as Parquet (ingest/raw_store.py); a Spark cluster
                           reads it where it is (make it a mount of, or a link to, storage the cluster sees)
+  <warehouse>.spark/      the Spark engine only: Spark's tables and metastore (profiles.yml, CREDIT_SPARK_DIR)
+  <warehouse>.spark-export/  the Spark engine only: the night's marts on their way into .work (engines.py)
   <warehouse>.history/    the last N published builds
   <warehouse>.key         the key that hashes natural persons' ID numbers (never committed)
   <warehouse>.gate-docs/  Great Expectations Data Docs of the last run

@@ -19,8 +19,6 @@ from pathlib import Path
 # spark_cluster = a Spark Thrift Server (docs/scale-out.md; written, not run here: no cluster is reachable)
 ENGINES = ("duckdb", "spark", "spark_cluster")
 DEFAULT_ENGINE = "duckdb"
-# the schemas publish copies (publish.PUBLISHED_SCHEMAS) and the gates read besides raw.*
-MIRRORED_SCHEMAS = ("marts", "audit", "history")
 
 
 class EngineError(ValueError):
@@ -61,10 +59,12 @@ def export_dir(warehouse: Path) -> Path:
 
 
 def export_args(target_dir: Path) -> list[str]:
-    """dbt arguments of the export step (pure, for tests): Spark writes each relation of MIRRORED_SCHEMAS to
-    <dir>/<schema>.<table>/ as Parquet."""
+    """dbt arguments of the export step (pure, for tests): Spark writes each relation of the schemas publish
+    copies (which the gates read besides raw.*) to <dir>/<schema>.<table>/ as Parquet."""
+    from dagster_project.publish import PUBLISHED_SCHEMAS  # here: publish -> settings -> this module
+
     return ["run-operation", "export_relations",
-            "--args", json.dumps({"dir": str(target_dir), "schemas": list(MIRRORED_SCHEMAS)})]
+            "--args", json.dumps({"dir": str(target_dir), "schemas": list(PUBLISHED_SCHEMAS)})]
 
 
 def load_export_into_duckdb(con, target_dir: Path) -> dict[str, int]:

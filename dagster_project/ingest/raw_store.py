@@ -24,7 +24,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -172,23 +171,14 @@ def _partitions(rows: pa.Table):
         yield ".", rows
         return
     keys = pa.table({"department": rows.column("department"), "drop_date": rows.column("drop_date")})
-    if keys.num_rows and pc.count_distinct(
-            pc.binary_join_element_wise(
-                pc.fill_null(keys.column("department"), NULL_PART),
-                pc.fill_null(pc.cast(keys.column("drop_date"), pa.string()), NULL_PART), "|")).as_py() == 1:
-        first = keys.slice(0, 1).to_pylist()[0]
-        yield f"department={partition_name(first['department'])}/drop_date={partition_name(first['drop_date'])}", rows
-        return
     order = pc.sort_indices(keys, sort_keys=[("department", "ascending", "at_end"),
                                              ("drop_date", "ascending", "at_end")])
     rows = rows.take(order)
     dept = rows.column("department").to_pylist()
     day = rows.column("drop_date").to_pylist()
-    starts = [0] + [i for i in range(1, len(dept)) if dept[i] != dept[i - 1] or day[i] != day[i - 1]]
-    bounds = np.append(np.array(starts, dtype=np.int64), len(dept))
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        yield (f"department={partition_name(dept[a])}/drop_date={partition_name(day[a])}",
-               rows.slice(int(a), int(b - a)))
+    starts = [i for i in range(len(dept)) if i == 0 or dept[i] != dept[i - 1] or day[i] != day[i - 1]]
+    for a, b in zip(starts, starts[1:] + [len(dept)]):
+        yield f"department={partition_name(dept[a])}/drop_date={partition_name(day[a])}", rows.slice(a, b - a)
 
 
 def create_views(con: duckdb.DuckDBPyConnection, store: RawStore, tables: dict[str, list[tuple[str, str]]]) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 
+from dagster_project import pii
 from dagster_project.settings import connect_duckdb, history_dir, work_db_path
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
@@ -30,12 +31,14 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> Publ
     if not work.exists():
         raise FileNotFoundError(f"工作库不存在 / no working database at {work}: run the build first")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(warehouse)
     staging = Path(str(warehouse) + f".publishing-{os.getpid()}")
     staging.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     # write the new file; read the working database through a read-only attachment
     con = connect_duckdb(staging)
     try:
+        scrubbed = pii.register_duckdb_scrub(con)
         con.execute(f"attach '{work}' as work (read_only)")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
@@ -45,8 +48,15 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> Publ
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         for schema, table in tables:
-            con.execute(f'create table {schema}."{table}" as select * from work.{schema}."{table}"')
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns where table_catalog = 'work' "
+                "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+            select = ", ".join(
+                f'{scrubbed(_quote(name))} as {_quote(name)}' if dtype == "VARCHAR" else _quote(name)
+                for name, dtype in columns)
+            con.execute(f'create table {schema}."{table}" as select {select} from work.{schema}."{table}"')
             counts[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
+        _write_table_access(con, [f"{s}.{t}" for s, t in tables])
         con.execute(
             "create or replace table audit.build_info as select ? as run_id, cast(? as date) as as_of, "
             "cast(? as timestamp) as published_at",
@@ -69,6 +79,48 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> Publ
     os.replace(staging, warehouse)
     _prune_history(history_dir(warehouse), keep)
     return PublishResult(warehouse=warehouse, tables=counts, archived_to=archived)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _write_table_access(con, published: list[str]) -> None:
+    """audit.table_access: who may read each published table (seed table_audiences, read from the build
+    being published; a table it does not name is internal)."""
+    has_seed = con.execute("select count(*) from information_schema.tables where table_catalog = 'work' "
+                           "and table_schema = 'ref' and table_name = 'table_audiences'").fetchall()[0][0]
+    seed = "work.ref.table_audiences" if has_seed else (
+        "(select null::varchar as table_name, null::varchar as audience, null::boolean as holds_person_names, "
+        "null::varchar as note_zh where false)")
+    con.execute("create or replace table audit.table_access as "
+                "select p.table_name, coalesce(a.audience, 'internal') as audience, "
+                "coalesce(a.holds_person_names, true) as holds_person_names, "
+                "coalesce(a.note_zh, '未登记的表按内部表处理') as note_zh "
+                f"from (select unnest(?::varchar[]) as table_name) as p left join {seed} as a using (table_name) "
+                "order by 1", [sorted(published + ["audit.build_info", "audit.table_access"])])
+
+
+def remove_stale_staging(warehouse: Path) -> list[Path]:
+    """Delete `<warehouse>.publishing-<pid>` files a killed publish left behind (their process is gone)."""
+    removed = []
+    for leftover in warehouse.parent.glob(f"{warehouse.name}.publishing-*"):
+        pid = leftover.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _same_fs(a: Path, b: Path) -> bool:

@@ -25,8 +25,7 @@ from dagster_project.gates import (
 )
 
 AS_OF = {"as_of": "2026-11-22"}
-ID_NUMBER = "11010119900307123X"  # a well-formed 居民身份证号码 (check character X)
-MASKED_ID = "110101********123X"
+ID_NUMBER = "11010519491231002X"  # a valid 居民身份证号码 (GB 11643 check character X)
 
 EXPECTED_SUITES = {
     "raw_penalty": "raw.penalty",
@@ -178,20 +177,33 @@ def test_every_suite_passes_on_good_data(good_run):
             assert r.observed_value is not None
 
 
-def test_id_number_check_covers_every_text_column(good_run):
-    db, _, outcomes = good_run
-    pd = next(o for o in outcomes if o.suite_name == "marts_public_disclosure")
-    checked = {r.kwargs["column"] for r in pd.results if r.expectation_type == "expect_column_values_to_not_match_regex"}
-    con = duckdb.connect(str(db), read_only=True)
+def test_id_number_check_covers_every_text_column(tmp_path):
+    """The privacy scan reads every text column of the live table (a column added later too), in any
+    spelling of an ID number (dagster_project/pii.py)."""
+    spellings = [ID_NUMBER, "1101 0519 4912 3100 2X", "110105-19491231-002X", "１１０１０５１９４９１２３１００２Ｘ",
+                 "110105.19491231002x", "110105491231002"]
+    db = build_db(tmp_path / "every.duckdb", "ALTER TABLE marts.public_disclosure ADD COLUMN remark VARCHAR")
+    con = duckdb.connect(str(db))
     try:
-        text_columns = {c for (c,) in con.execute(
+        text_columns = [c for (c,) in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
-            "AND table_name = 'public_disclosure' AND data_type = 'VARCHAR'").fetchall()}
+            "AND table_name = 'public_disclosure' AND data_type = 'VARCHAR' AND column_name <> 'record_id'").fetchall()]
+        for i, column in enumerate(text_columns):
+            con.execute(f"UPDATE marts.public_disclosure SET {column} = ? WHERE record_id = 'R1'",
+                        [f"见{spellings[i % len(spellings)]}号"])
     finally:
         con.close()
-    # identifiers that cannot carry a personal number are excluded in the suite file, on purpose
-    excluded = {"uscc", "record_id", "entity_id"}
-    assert checked == text_columns - excluded and "violation_facts" in checked
+    outcome = run_suite(db, "marts_public_disclosure", run_id="every", params=AS_OF)
+    result = only(failed(outcome), "expect_table_to_hold_no_id_numbers", None)
+    assert result.observed_value["columns"] == sorted(text_columns)
+    assert result.observed_value["keys_sample"] == ["R1"]
+
+
+def test_a_date_stamped_number_is_not_an_id_number(tmp_path):
+    """Shape alone is not enough: 210200202611050001 (region, date, serial) fails the check character."""
+    db = build_db(tmp_path / "serial.duckdb",
+                  "UPDATE marts.public_disclosure SET entity_name = '罚字〔2026〕210200202611050001号' WHERE record_id = 'R1'")
+    assert not run_suite(db, "marts_public_disclosure", run_id="serial", params=AS_OF).blocking_failed
 
 
 def test_results_are_written_to_audit_gate_results(good_run):
@@ -234,13 +246,13 @@ BLOCKING_CASES = {
         "marts_public_disclosure",
         f"UPDATE marts.public_disclosure SET violation_facts = '当事人张三（身份证号 {ID_NUMBER}）销售过期食品' "
         "WHERE record_id = 'R1'",
-        ("expect_column_values_to_not_match_regex", "violation_facts"),
+        ("expect_table_to_hold_no_id_numbers", None),
     ),
     "id_number_in_a_new_text_column": (
         "marts_public_disclosure",
         "ALTER TABLE marts.public_disclosure ADD COLUMN remark VARCHAR; "
-        "UPDATE marts.public_disclosure SET remark = '联系人 110101199003071234' WHERE record_id = 'R3'",
-        ("expect_column_values_to_not_match_regex", "remark"),
+        "UPDATE marts.public_disclosure SET remark = '联系人 1101 0119 9003 0712 33' WHERE record_id = 'R3'",
+        ("expect_table_to_hold_no_id_numbers", None),
     ),
     "natural_person_published": (
         "marts_public_disclosure",
@@ -332,16 +344,17 @@ def test_blocking_failure_is_caught(tmp_path, case):
     assert [(r["expectation_type"], r["severity"]) for r in rows] == [(etype, "fail")]
 
 
-def test_id_numbers_found_are_masked_in_results_and_audit(tmp_path):
+def test_id_numbers_found_never_reach_results_audit_or_docs(tmp_path):
     suite, sql, _ = BLOCKING_CASES["id_number_in_public_text"]
     db = build_db(tmp_path / "pii.duckdb", sql)
     docs = tmp_path / "docs"
     outcome = run_suite(db, suite, run_id="pii", params=AS_OF, docs_dir=docs)
     result = failed(outcome)[0]
     assert result.observed_value["unexpected_count"] == 1
-    assert MASKED_ID in result.observed_value["partial_unexpected_list"][0]
-    dumped = json.dumps([r["observed_value"] for r in audit_rows(db, "run_id = 'pii'")], ensure_ascii=False)
-    assert ID_NUMBER not in dumped and MASKED_ID in dumped
+    assert result.observed_value["columns"] == ["violation_facts"]
+    dumped = json.dumps([(r["observed_value"], r["error"]) for r in audit_rows(db, "run_id = 'pii'")],
+                        ensure_ascii=False)
+    assert ID_NUMBER not in dumped
     for page in docs.rglob("*.html"):
         assert ID_NUMBER not in page.read_text(encoding="utf-8"), page
 

@@ -90,14 +90,3 @@
 {% macro person_key_hash(id_no) -%}
     {{ sha256_hex(str_lit(env_var("CREDIT_PERSON_KEY", "") | replace("'", "")) ~ " || '|' || " ~ id_no) }}
 {%- endmacro %}
-
-{# Mask an 18-character ID number for display: 110101********1234. #}
-{% macro mask_id_no(id_no) -%}
-    case when {{ id_no }} is null then null
-         else substr({{ id_no }}, 1, 6) || '********' || substr({{ id_no }}, 15, 4) end
-{%- endmacro %}
-
-{# Remove any ID-number-shaped run from free text (defence in depth for the public mart). #}
-{% macro redact_id_numbers(expr) -%}
-    {{ regex_replace_all(expr, '[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]', '[证件号已隐去]') }}
-{%- endmacro %}

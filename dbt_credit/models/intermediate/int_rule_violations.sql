@@ -29,6 +29,7 @@
     ('USCC_INVALID', 'uscc', "uscc is not null and not uscc_is_valid"),
     ('ORG_CODE_INVALID', 'org_code', "org_code is not null and not org_code_is_valid and not coalesce(" ~ uscc_is_valid('org_code') ~ ", false)"),
     ('ID_REQUIRED', 'id_no', "is_natural_person and (id_type is null or id_no is null)"),
+    ('PARTY_TYPE_CONFLICT', 'party_type', "is_natural_person and party_type is distinct from '自然人'"),
     ('ID_NO_INVALID', 'id_no', "id_no is not null and coalesce(id_type, '身份证') = '身份证' and not id_no_is_valid"),
     ('AUTHORITY_USCC_INVALID', 'authority_uscc', "authority_uscc is not null and not authority_uscc_is_valid"),
     ('SOURCE_UNIT_USCC_INVALID', 'source_unit_uscc', "source_unit_uscc is not null and not source_unit_uscc_is_valid"),
@@ -57,6 +58,11 @@
     ('AMOUNT_NEGATIVE', 'confiscated_amount', "confiscated_amount_wan < 0"),
     ('AMOUNT_LOOKS_LIKE_YUAN', 'fine_amount', "fine_amount_wan >= " ~ var('yuan_suspect_threshold_wan') ~ " or fine_amount_text like '%元' and fine_amount_text not like '%万元'"),
 ] %}
+{#- an ID number where a key or a name belongs: the record is held and the department told what to fix -#}
+{%- for col in ['party_name', 'decision_no', 'repaired_decision_no', 'repair_decision_no', 'objected_decision_no',
+                'list_decision_no', 'commitment_doc_no', 'action_decision_no', 'license_doc_name', 'authority'] %}
+{%- do named_checks.append(('ID_NO_IN_KEY_FIELD', col, contains_id_number(col))) %}
+{%- endfor %}
 
 with submissions as (
 
@@ -192,6 +198,7 @@ final as (
         case
             when v.rule_id = 'REQUIRED' then '必填项「' || coalesce(c.label_zh, v.column_name) || '」为空'
             when v.rule_id = 'CODE_LIST' then '「' || coalesce(c.label_zh, v.column_name) || '」的取值不在规定的代码表内'
+            when v.rule_id = 'ID_NO_IN_KEY_FIELD' then '「' || coalesce(c.label_zh, v.column_name) || '」' || r.message_zh
             else r.message_zh
         end as rule_message_zh,
         v.offending_value

@@ -41,7 +41,13 @@ checked as (
         coalesce({{ uscc_is_valid('authority_uscc') }}, false) as authority_uscc_is_valid,
         coalesce({{ uscc_is_valid('source_unit_uscc') }}, false) as source_unit_uscc_is_valid,
         coalesce(party_type in ('法人及非法人组织', '个体工商户'), false) as is_organisation,
-        coalesce(party_type = '自然人', false) as is_natural_person,
+        -- natural-person signals win over the declared category: an ID number (证件类型 身份证, a valid
+        -- resident ID number as the party's ID or in its USCC field) makes the row a 自然人 for publication;
+        -- a declared category that disagrees is flagged (rule PARTY_TYPE_CONFLICT) for the department to fix
+        coalesce(party_type = '自然人'
+                 or (id_type = '身份证' and id_no is not null)
+                 or {{ ric_is_valid('id_no', 'drop_date') }}
+                 or {{ ric_is_valid('uscc', 'drop_date') }}, false) as is_natural_person,
         {{ split_trimmed("coalesce(penalty_category, '')", '[;；、,，]') }} as penalty_categories
     from new_rows
 
@@ -51,7 +57,9 @@ cleaned as (
 
     select
         *,
-        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }} end as person_key
+        case when is_natural_person and id_no_is_valid then {{ person_key_hash('id_no') }}
+             when is_natural_person and coalesce({{ ric_is_valid('uscc', 'drop_date') }}, false)
+             then {{ person_key_hash('uscc') }} end as person_key
     from checked
 
 ),

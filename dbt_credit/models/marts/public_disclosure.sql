@@ -1,5 +1,6 @@
--- Exactly what the public website may show as of as_of(). No personal ID number in any column:
--- natural persons are never here, and free text is scrubbed of anything shaped like an ID number.
+-- Exactly what the public website may show as of as_of(). No personal ID number in any column, in any
+-- spelling (macros/pii.sql): natural persons are never here, a record with an ID number in its decision
+-- number or name is held (rule ID_NO_IN_KEY_FIELD), and every text column sent by a department is redacted.
 with records as (
 
     select * from {{ ref('int_records') }}
@@ -19,22 +20,22 @@ final as (
         r.record_id,
         r.entity_id,
         coalesce(e.entity_type, r.party_type) as entity_type,
-        r.party_name as entity_name,
+        {{ redact_id_numbers('r.party_name') }} as entity_name,
         r.uscc,
         r.dataset,
-        r.decision_no,
+        {{ redact_id_numbers('r.decision_no') }} as decision_no,
         r.decision_date,
-        r.authority,
+        {{ redact_id_numbers('r.authority') }} as authority,
         r.department,
         {{ redact_id_numbers('r.violation_type') }} as violation_type,
         {{ redact_id_numbers('r.violation_facts') }} as violation_facts,
         {{ redact_id_numbers('r.penalty_basis') }} as penalty_basis,
-        r.penalty_category,
+        {{ redact_id_numbers('r.penalty_category') }} as penalty_category,
         {{ redact_id_numbers('r.penalty_content') }} as penalty_content,
         r.fine_amount_wan,
         r.confiscated_amount_wan,
-        r.license_doc_name,
-        r.license_category,
+        {{ redact_id_numbers('r.license_doc_name') }} as license_doc_name,
+        {{ redact_id_numbers('r.license_category') }} as license_category,
         {{ redact_id_numbers('r.license_content') }} as license_content,
         r.valid_from,
         r.valid_to,

@@ -5,8 +5,10 @@ in process). Every step writes the same DuckDB file, so the whole graph runs on 
 one writer at a time, by construction.
 """
 
+import errno
 import os
 import shutil
+from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -19,9 +21,11 @@ from dagster_project.dbt_project import dbt_project, ensure_manifest
 from dagster_project.engines import builds_in_duckdb, check_engine, mirror_spark_build, spark_available
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
+from dagster_project.person_key import PersonKeyError, resolve as resolve_person_key
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
-from dagster_project.settings import BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, gate_docs_dir
+from dagster_project.settings import (BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, dies_with_parent,
+                                      gate_docs_dir)
 from dagster_project.workdays import write_workday_calendar
 
 RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
@@ -58,10 +62,25 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     s = warehouse.settings()
     if not s.drops_root.is_dir():
         raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}", allow_retries=False)
+    # the first step of every nightly run (UI, schedule, sensor, `credit run`): a missing or different person
+    # key stops the run before it writes anything; the first build records the key's fingerprint
+    try:
+        resolve_person_key(s.warehouse, record=True)
+    except PersonKeyError as e:
+        raise dg.Failure(str(e), allow_retries=False) from None
     s.work_db.parent.mkdir(parents=True, exist_ok=True)
     con = connect_duckdb(s.work_db)
     try:
         result = ingest_drops(con, s.drops_root, s.raw_dir, load_id=context.run_id)
+    except OSError as e:
+        if e.errno == errno.ENOSPC:  # a full disk stays full for the next try: fail now, say where
+            raise dg.Failure(f"[Errno 28] No space left on device: '{e.filename or s.raw_dir}'",
+                             allow_retries=False) from e
+        raise
+    except Exception as e:
+        if "No space left on device" in str(e) or "Could not write" in str(e):  # DuckDB's IO errors
+            raise dg.Failure(str(e), allow_retries=False) from e
+        raise
     finally:
         con.close()
     context.log.info(result.summary_line())
@@ -88,7 +107,15 @@ def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
 class CreditDbtCliResource(DbtCliResource):
     """dagster-dbt's resource, minus the `dbt --version` subprocess it starts on every run to learn the
     version (2 s of every night): dbt-core is installed in this same environment, so its package metadata
-    says it. Falls back to dagster-dbt's own probe when dbt is not ours (another executable on PATH)."""
+    says it. Falls back to dagster-dbt's own probe when dbt is not ours (another executable on PATH).
+
+    Its dbt process dies with the process that started it (settings.dies_with_parent): dagster-dbt offers no
+    hook into its subprocess.Popen, so cli() hands dagster-dbt's module a Popen that adds the guard
+    (tests/test_ops_attacks.py kills the parent and watches the child go)."""
+
+    def cli(self, *args, **kwargs):
+        with _dbt_children_die_with_parent():
+            return super().cli(*args, **kwargs)
 
     @cached_property
     def _cli_version(self):
@@ -103,6 +130,32 @@ class CreditDbtCliResource(DbtCliResource):
             except PackageNotFoundError:
                 pass
         return super()._cli_version
+
+
+@contextmanager
+def _dbt_children_die_with_parent():
+    """While dagster-dbt starts dbt (DbtCliInvocation.run: subprocess.Popen in dagster_dbt's
+    core/dbt_cli_invocation.py), its module sees a subprocess whose Popen passes preexec_fn=dies_with_parent()."""
+    import subprocess
+    import types
+
+    from dagster_dbt.core import dbt_cli_invocation as module
+
+    preexec = dies_with_parent()
+    original = module.subprocess
+    if preexec is None or original is not subprocess:  # not Linux, or someone else's wrapper: leave it
+        yield
+        return
+
+    def popen(*args, **kwargs):
+        kwargs.setdefault("preexec_fn", preexec)
+        return subprocess.Popen(*args, **kwargs)
+
+    module.subprocess = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
+    try:
+        yield
+    finally:
+        module.subprocess = original
 
 
 class CreditDbtTranslator(DagsterDbtTranslator):
@@ -138,7 +191,10 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     # dbt runs as a subprocess; it reads CREDIT_ENGINE (its target), CREDIT_WAREHOUSE and CREDIT_RAW_DIR (its
     # profile, Spark's raw tables), CREDIT_AS_OF (macro as_of()), CREDIT_PERSON_KEY and
     # CREDIT_DUCKDB_MEMORY_LIMIT from here.
-    os.environ.update(s.environment())
+    try:
+        os.environ.update(s.environment())
+    except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
+        raise dg.Failure(str(e), allow_retries=False) from None
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()
     if last_step and not builds_in_duckdb(s.engine):
@@ -172,8 +228,21 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
         # Great Expectations Data Docs of the last run, one site per suite: <warehouse>.gate-docs/<suite>/
         docs_dir = gate_docs_dir(s.warehouse) / suite.name
         shutil.rmtree(docs_dir, ignore_errors=True)
-        outcome = gates.run_suites(s.work_db, [suite.name], run_id=context.run.run_id, suites_dir=suites_dir,
-                                   docs_dir=docs_dir, params={"as_of": s.as_of.isoformat()})[0]
+        params = {"as_of": s.as_of.isoformat()}
+
+        def run_suite():
+            return gates.run_suites(s.work_db, [suite.name], run_id=context.run.run_id, suites_dir=suites_dir,
+                                    docs_dir=docs_dir, params=params)[0]
+
+        outcome = run_suite()
+        held = []
+        # hold the record, not the night: rows a blocking check blames are held and the suite checked again
+        blamed = gates.blamed_records(s.work_db, suite, outcome, params)
+        if blamed:
+            held = gates.hold_records(s.work_db, suite, blamed, run_id=context.run.run_id)
+            context.log.warning(f"{suite.table}: {len(held)} record(s) held by the gate: "
+                                + ", ".join(f"{h.record_id} ({h.reasons})" for h in held[:20]))
+            outcome = run_suite()
         failed = [r for r in outcome.results if not r.success]
         return dg.AssetCheckResult(
             passed=not failed,
@@ -181,6 +250,8 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
             metadata={
                 "expectations": len(outcome.results),
                 "failed": len(failed),
+                "held_records": len(held),
+                "held": dg.MetadataValue.json([h.__dict__ for h in held[:200]]),
                 "data_docs": dg.MetadataValue.path(str(docs_dir / "index.html")),
                 "failures": dg.MetadataValue.md("\n".join(
                     f"- [{r.severity}] {r.expectation_type} {r.kwargs_json}: {r.observed_value or r.error}" for r in failed

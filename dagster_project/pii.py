@@ -156,9 +156,14 @@ def mask(id_no: str | None) -> str | None:
 
 
 def scrub_deep(obj):
-    """``scrub`` through nested dicts, lists and tuples (report rows, JSON payloads)."""
+    """``scrub`` through nested dataclasses, dicts, lists and tuples (a report's model, JSON payloads)."""
+    import dataclasses
+
     if isinstance(obj, str):
         return scrub(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.replace(obj, **{f.name: scrub_deep(getattr(obj, f.name))
+                                           for f in dataclasses.fields(obj) if f.init})
     if isinstance(obj, dict):
         return {k: scrub_deep(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

@@ -540,3 +540,52 @@ def test_failed_statement_does_not_poison_the_kept_connection(tmp_path):
     done = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1]).close()", str(db)],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# ------------------------------------------------------------------ hold the record, not the night
+
+
+def test_rows_a_blocking_check_blames_are_held_and_the_suite_then_passes(tmp_path):
+    from dagster_project.gates import blamed_records, hold_records
+
+    db = build_db(tmp_path / "hold.duckdb",
+                  "UPDATE marts.public_disclosure SET entity_name = '张三 1101 0519 4912 3100 2X' WHERE record_id = 'R1'; "
+                  "INSERT INTO marts.public_disclosure (record_id, entity_type, entity_name, dataset, disclosure_until) "
+                  "VALUES ('R9', '自然人', '王五', 'penalty', DATE '2027-01-01')")
+    suite = load_suite("marts_public_disclosure")
+    outcome = run_suite(db, suite.name, run_id="hold", params=AS_OF)
+    assert outcome.blocking_failed
+    blamed = blamed_records(db, suite, outcome, AS_OF)
+    assert set(blamed) == {"R1", "R9"}
+    held = hold_records(db, suite, blamed, run_id="hold")
+    assert {h.record_id for h in held} == {"R1", "R9"}
+    assert "entity_name" in next(h.reasons for h in held if h.record_id == "R1")
+    again = run_suite(db, suite.name, run_id="hold-again", params=AS_OF)
+    assert not again.blocking_failed, again.summary()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT record_id FROM marts.public_disclosure ORDER BY 1").fetchall() == [("R3",), ("R6",)]
+        assert con.execute("SELECT disclosure_status FROM marts.fct_credit_record WHERE record_id = 'R1'").fetchall() \
+            == [("held",)]
+        rows = con.execute("SELECT record_id, department, dataset FROM audit.gate_held_records ORDER BY 1").fetchall()
+        assert rows == [("R1", "scjgj", "penalty"), ("R9", None, None)]
+        # nothing of the ID number is in what the gate wrote
+        dumped = json.dumps(con.execute("SELECT * FROM audit.gate_held_records").fetchall(), default=str)
+        assert "4912" not in dumped
+    finally:
+        con.close()
+
+
+def test_a_failure_no_row_explains_still_blocks(tmp_path):
+    from dagster_project.gates import blamed_records
+
+    db = build_db(tmp_path / "nohold.duckdb", "DROP TABLE marts.public_disclosure")
+    suite = load_suite("marts_public_disclosure")
+    outcome = run_suite(db, suite.name, run_id="nohold", params=AS_OF)
+    assert outcome.blocking_failed and blamed_records(db, suite, outcome, AS_OF) is None
+    # a suite without hold_key never holds: its failures block
+    db2 = build_db(tmp_path / "nokey.duckdb",
+                   "UPDATE marts.fct_credit_record SET disclosure_status = 'shown' WHERE record_id = 'R1'")
+    other = load_suite("marts_fct_credit_record")
+    outcome2 = run_suite(db2, other.name, run_id="nokey", params=AS_OF)
+    assert outcome2.blocking_failed and blamed_records(db2, other, outcome2, AS_OF) is None

@@ -69,6 +69,8 @@ def license_row(no: str, **over) -> dict:
     return row
 
 
+FIX_USCC_OLD = uscc_with_check("91210200MA0EEEEE5")
+FIX_USCC_NEW = uscc_with_check("91210200MA0FFFFF6")
 ARCHIVE_USCC = uscc_with_check("91210200MA0DDDDD4")
 ARCHIVE_NAME = "大连档案测试有限公司"
 PARTY = dict(party_name=ARCHIVE_NAME, party_type="法人及非法人组织", uscc=ARCHIVE_USCC,
@@ -162,6 +164,15 @@ def load_vectors(section: str) -> list[tuple[str, str]]:
     return out
 
 
+VALID_ID = "21020219901010123X"          # GB 11643-valid (birth date 1990-10-10, check character X)
+SPACED_ID = "2102 0219 9010 1012 3X"
+HYPHENATED_ID = "210202-19901010-123X"
+FULLWIDTH_ID = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
+OLD_15_ID = "210202901010123"             # the pre-1999 15-digit form (birth date 1990-10-10)
+SECOND_VALID_ID = "11010519491231002X"
+DATE_STAMPED_NO = "罚字(2026)210200202611050001号"   # region + date + serial: the shape, not the check
+
+
 EXCEL_SERIAL_2026_03_05 = str((date(2026, 3, 5) - date(1899, 12, 30)).days)
 DATE_FORMS = {
     "DF1": "2026/3/5", "DF2": "2026-03-05", "DF3": "20260305", "DF4": "2026年3月5日",
@@ -216,6 +227,13 @@ def build_rows():
     p.append(dict(first, drop_date=date(2026, 10, 20), file_path="swj/2026-10-20/again.csv", file_hash="h-again"))
     p.append(dict(first, fine_amount="2", penalty_content="罚款2万元", drop_date=date(2026, 11, 3),
                   file_path="swj/2026-11-03/fix.csv", file_hash="h-fix"))
+    # a correction that changes the party's USCC corrects the decision; a joint decision keeps one per party
+    p.append(penalty("FIX-USCC", uscc=FIX_USCC_OLD, party_name="改码测试有限公司", decision_date="2026-10-28",
+                     drop_date=date(2026, 11, 3), file_path="swj/2026-11-03/fix-uscc.csv", file_hash="h-fix-uscc-1"))
+    p.append(penalty("FIX-USCC", uscc=FIX_USCC_NEW, party_name="改码测试有限公司", decision_date="2026-10-28",
+                     drop_date=date(2026, 11, 17), file_path="swj/2026-11-17/fix-uscc.csv", file_hash="h-fix-uscc-2"))
+    p.append(penalty("JOINT-1", uscc=FIX_USCC_OLD, party_name="共同违法甲有限公司"))
+    p.append(penalty("JOINT-1", uscc=FIX_USCC_NEW, party_name="共同违法乙有限公司"))
     # entity resolution
     p.append(penalty("ER-USCC", uscc=SECOND_USCC, party_name="大连港湾物流有限公司"))
     p.append(penalty("ER-ORG", uscc=None, org_code=SECOND_USCC[8:16] + "-" + SECOND_USCC[16], party_name="旧名物流"))
@@ -237,6 +255,17 @@ def build_rows():
     p.append(penalty("W-WARN-MARKET", penalty_category="警告", department="scjgj"))
     p.append(penalty("W-WARN-OTHER", penalty_category="警告", decision_date="2025-06-03", drop_date=date(2025, 6, 4)))
     p.append(penalty("W-ID-IN-TEXT", violation_facts="当事人身份证号11010519491231002X在现场"))
+    # ID numbers as people write them, in every text the public view shows
+    p.append(penalty("W-ID-SPELLINGS", violation_facts=f"身份证 {SPACED_ID}；另一人 {HYPHENATED_ID}；旧证 {OLD_15_ID}",
+                     penalty_content=f"罚款（当事人 {FULLWIDTH_ID}）"))
+    # natural-person signals win over the declared category
+    p.append(penalty("V-TYPE-CONFLICT", party_name="钱七", id_type="身份证", id_no=VALID_ID, uscc=None))
+    p.append(penalty("V-USCC-IS-ID", party_name="孙八", uscc=SECOND_VALID_ID))
+    # an ID number where the decision number or the party's name belongs: held, never blocking the night
+    p.append(penalty(f"连市监罚(2026){HYPHENATED_ID}号", party_name="大连键值测试有限公司"))
+    p.append(penalty("V-ID-IN-NAME", party_name=f"大连某某商行{SPACED_ID}"))
+    # the shape of an ID number without its check character is not one: a date-stamped serial stays
+    p.append(penalty(DATE_STAMPED_NO))
     p.append(penalty("W-SUPPLIED-DEADLINE", disclosure_deadline="2030-01-01"))
     # lateness around a 调休 weekend
     p.append(penalty("TX-ONTIME", decision_date=TIAOXIU_DECISION.isoformat(),
@@ -276,6 +305,8 @@ def violations_of(con, decision_no: str) -> set[str]:
     ("V-SRC-BAD", "SOURCE_UNIT_USCC_INVALID"), ("V-DATE-BAD", "DATE_UNPARSEABLE"),
     ("V-AFTER-DROP", "DECISION_AFTER_DROP"), ("V-AMOUNT-TEXT", "AMOUNT_UNPARSEABLE"),
     ("V-AMOUNT-NEG", "AMOUNT_NEGATIVE"), ("V-AMOUNT-YUAN", "AMOUNT_LOOKS_LIKE_YUAN"), ("L-ORDER", "VALIDITY_ORDER"),
+    ("V-TYPE-CONFLICT", "PARTY_TYPE_CONFLICT"), ("V-USCC-IS-ID", "PARTY_TYPE_CONFLICT"),
+    (f"连市监罚(2026){HYPHENATED_ID}号", "ID_NO_IN_KEY_FIELD"), ("V-ID-IN-NAME", "ID_NO_IN_KEY_FIELD"),
 ])
 def test_each_rule_catches_its_case(rules_db, decision_no, rule):
     assert rule in violations_of(rules_db, decision_no)
@@ -356,6 +387,16 @@ def test_exact_resubmission_is_not_a_new_record_and_correction_wins(rules_db):
     assert latest == date(2026, 11, 3) and first == date(2026, 10, 12)
 
 
+def test_a_correction_with_another_uscc_corrects_the_decision(rules_db):
+    rows = q(rules_db, """select uscc, version_count, disclosure_status from marts.fct_credit_record
+        where decision_no = 'FIX-USCC'""")
+    assert rows == [(FIX_USCC_NEW, 2, "public")]
+    assert q(rules_db, "select count(*) from marts.public_disclosure where decision_no = 'FIX-USCC'") == [(1,)]
+    # one number, two parties in the same drop: a joint decision, one record per party
+    assert sorted(q(rules_db, "select uscc from marts.fct_credit_record where decision_no = 'JOINT-1'")) == sorted(
+        [(FIX_USCC_OLD,), (FIX_USCC_NEW,)])
+
+
 def test_lateness_counts_official_working_days(rules_db):
     late = dict(q(rules_db, """select s.decision_no, t.is_late from intermediate.int_submission_timeliness t
         join intermediate.int_submissions s using (submission_id) where s.decision_no in ('LATE-1', 'ONTIME-1', 'CLEAN-1', 'TX-ONTIME', 'TX-LATE')"""))
@@ -434,8 +475,48 @@ def test_public_disclosure_holds_only_public_records_and_no_id_numbers(rules_db)
     assert q(rules_db, "select count(*) from marts.public_disclosure where entity_type = '自然人'") == [(0,)]
 
 
+def test_id_numbers_in_every_spelling_are_redacted_in_public_text(rules_db):
+    facts, content = q(rules_db, """select violation_facts, penalty_content from marts.public_disclosure
+        where decision_no = 'W-ID-SPELLINGS'""")[0]
+    assert facts == "身份证 [证件号已隐去];另一人 [证件号已隐去];旧证 [证件号已隐去]"  # ；-> ; by clean_text
+    assert content == "罚款(当事人 [证件号已隐去])"
+
+
+def test_natural_person_signals_win_over_the_declared_category(rules_db):
+    for no in ("V-TYPE-CONFLICT", "V-USCC-IS-ID"):
+        status, reason = record(rules_db, no)[:2]
+        assert status == "not_public" and "自然人" in reason, no
+        assert q(rules_db, "select count(*) from marts.public_disclosure where decision_no = ?", no) == [(0,)]
+        entity_type = q(rules_db, """select e.entity_type from marts.dim_entity e
+            join marts.fct_credit_record r using (entity_id) where r.decision_no = ?""", no)
+        assert entity_type == [("自然人",)], no
+    # the person is linked by the keyed hash even when the number came in the USCC field
+    assert q(rules_db, """select resolution_method from marts.fct_credit_record
+        where decision_no = 'V-USCC-IS-ID'""") == [("person_id",)]
+
+
+def test_an_id_number_in_a_key_field_holds_the_record_and_says_what_to_do(rules_db):
+    key_no = f"连市监罚(2026){HYPHENATED_ID}号"
+    for no in (key_no, "V-ID-IN-NAME"):
+        assert record(rules_db, no)[0] == "held", no
+    messages = q(rules_db, """select v.rule_message_zh, v.offending_value from intermediate.int_rule_violations v
+        join intermediate.int_submissions s using (submission_id)
+        where s.decision_no = ? and v.rule_id = 'ID_NO_IN_KEY_FIELD'""", key_no)
+    assert len(messages) == 1
+    message, value = messages[0]
+    assert message.startswith("「") and "居民身份证号码" in message and "撤销" in message
+    assert value == "连市监罚(2026)[证件号已隐去]号"
+
+
+def test_a_date_stamped_decision_number_is_not_an_id_number(rules_db):
+    assert violations_of(rules_db, DATE_STAMPED_NO) == set()
+    assert q(rules_db, "select decision_no from marts.public_disclosure where decision_no = ?",
+             DATE_STAMPED_NO) == [(DATE_STAMPED_NO,)]
+
+
 def test_no_mart_or_violation_holds_a_raw_id_number(rules_db):
-    pattern = r"[1-9][0-9]{5}(18|19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    from dagster_project import pii
+
     masked = q(rules_db, """select v.offending_value from intermediate.int_rule_violations v
         join intermediate.int_submissions s using (submission_id) where s.decision_no = 'V-ID-BAD'""")
     assert masked == [("110105********0021",)]
@@ -445,8 +526,8 @@ def test_no_mart_or_violation_holds_a_raw_id_number(rules_db):
         for col in cols:
             if col in ("violation_id", "submission_id", "record_id", "source_file"):
                 continue
-            hits = q(rules_db, f"select count(*) from {table} where regexp_matches({col}, '{pattern}')")[0][0]
-            assert hits == 0, f"{table}.{col} holds an ID number"
+            values = [v for (v,) in q(rules_db, f"select distinct {col} from {table} where {col} is not null")]
+            assert not [v for v in values if pii.contains_id_number(v)], f"{table}.{col} holds an ID number"
 
 
 # --------------------------------------------------------------------------------------------- 信用修复, 异议处理, 红黑名单

@@ -9,6 +9,8 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+from dagster_project import pii
+
 VERSION_CHOICES = {"both": ("public", "internal"), "public": ("public",), "internal": ("internal",)}
 
 
@@ -50,7 +52,7 @@ def cmd_entity_report(args) -> int:
     versions = VERSION_CHOICES[getattr(args, "version", None) or "both"]
     files = render_entity_report(Path(args.warehouse).expanduser().resolve(), args.entity,
                                  Path(args.out).expanduser().resolve(), as_of=as_of, versions=versions)
-    print(f"公共信用信息报告 entity report: {files.entity_name} ({files.entity_id}), 出具日期 {files.as_of}")
+    print(f"公共信用信息报告 entity report: {pii.scrub(files.entity_name)} ({files.entity_id}), 出具日期 {files.as_of}")
     for f in files.all_files():
         print(f"  {f}")
     return 0

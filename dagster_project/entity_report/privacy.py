@@ -2,19 +2,16 @@
 
 ID numbers (居民身份证号码) are never shown, in either version. The marts are not supposed to hold
 them, but free text and rule-violation values come from departments' drops, so every string is
-scrubbed before it is rendered (the same pattern as the dbt macro ``redact_id_numbers``).
+scrubbed before it is rendered, with the one definition of an ID number (dagster_project/pii.py).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 
-#: An 18-character ID number: address code, a plausible birth date, sequence, check character.
-#: Deliberately not anchored and not check-digit validated: a mistyped ID number is personal data too.
-ID_NUMBER_RE = re.compile(
-    r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
-)
-ID_REDACTED = "[证件号已隐去]"
+from dagster_project import pii
+
+ID_REDACTED = pii.ID_REDACTED
 
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d\u30fc]+")
 
@@ -25,26 +22,26 @@ def normalise_key(text: str) -> str:
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(text))).upper()
 
 
-def scrub_id_numbers(text: str, keep: frozenset[str] | set[str] = frozenset()) -> str:
-    """``text`` with every ID-number-shaped run replaced by ``[证件号已隐去]``.
+def _split_keep(text: str, keep) -> list[tuple[str, bool]]:
+    """``text`` cut into (part, is_kept) around the exact strings of ``keep``."""
+    keep = [k for k in keep if k]
+    if not keep:
+        return [(text, False)]
+    pattern = re.compile("(" + "|".join(re.escape(k) for k in sorted(keep, key=len, reverse=True)) + ")")
+    # split() with one capturing group: odd positions are the kept strings
+    return [(p, bool(i % 2)) for i, p in enumerate(pattern.split(text))]
 
-    ``keep``: exact strings that must survive (the entity's own, checksum-valid USCC: an
-    all-digit USCC could in rare cases look like an ID number).
+
+def scrub_id_numbers(text: str, keep: frozenset[str] | set[str] = frozenset()) -> str:
+    """``text`` with every ID number replaced by ``[证件号已隐去]``.
+
+    ``keep``: exact strings that must survive (the entity's own, checksum-valid USCC).
     """
     if not text:
         return text
-    keep = [k for k in keep if k]
-    if not keep:
-        return ID_NUMBER_RE.sub(ID_REDACTED, text)
-    pattern = re.compile("(" + "|".join(re.escape(k) for k in sorted(keep, key=len, reverse=True)) + ")")
-    parts = pattern.split(text)
-    # split() with one capturing group: odd positions are the kept strings
-    return "".join(p if i % 2 else ID_NUMBER_RE.sub(ID_REDACTED, p) for i, p in enumerate(parts))
+    return "".join(p if kept else pii.scrub(p) for p, kept in _split_keep(text, keep))
 
 
 def find_id_numbers(text: str, keep: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """ID-number-shaped runs left in ``text`` (outside ``keep``): the final defensive check."""
-    for k in keep:
-        if k:
-            text = text.replace(k, " ")
-    return ID_NUMBER_RE.findall(text)
+    """ID numbers left in ``text`` (outside ``keep``): the final defensive check."""
+    return [n for p, kept in _split_keep(text or "", keep) if not kept for n in pii.find_id_numbers(p)]

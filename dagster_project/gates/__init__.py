@@ -7,6 +7,7 @@
 Importing this package does not import Great Expectations (that happens when a suite runs, so
 a broken GX install shows up as failed gate results, not as an import error here).
 """
+from dagster_project.gates.hold import HeldRecord, blamed_records, hold_records
 from dagster_project.gates.runner import (
     AUDIT_TABLE,
     GateAuditWriteError,
@@ -37,12 +38,15 @@ __all__ = [
     "GateAuditWriteError",
     "GateBlocked",
     "GateResult",
+    "HeldRecord",
     "Suite",
     "SuiteError",
     "SuiteOutcome",
+    "blamed_records",
     "check_suite_with_gx",
     "discover_suites",
     "list_suites",
+    "hold_records",
     "load_suite",
     "raise_if_blocked",
     "resolve_params",

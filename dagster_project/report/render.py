@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dagster_project import pii
+
 from . import tables as T
 from .charts import trend_chart, violations_chart
 from .content import DEFAULT_DOC_PREFIX, DEFAULT_ISSUER, REPORT_NAME, build_document
@@ -125,7 +127,8 @@ def render_monthly_report(
     if as_of < date(int(month[:4]), int(month[5:]), 1):
         raise ReportError(f"成文日期 {as_of} 早于通报月份 {month}")
     thresholds = load_thresholds(thresholds_csv)
-    md = load_month(Path(warehouse), month, thresholds)
+    # every text a department sent passes the one ID-number scrubber before any writer sees it
+    md = pii.scrub_deep(load_month(Path(warehouse), month, thresholds))
 
     out_dir = Path(out_dir)
     rect_dir = out_dir / RECTIFICATION_DIR

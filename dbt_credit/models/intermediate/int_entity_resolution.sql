@@ -38,9 +38,14 @@ resolved as (
     select
         s.submission_id,
         s.dataset,
+        s.department,
         s.decision_no_norm,
         s.party_name_norm,
         s.is_natural_person,
+        s.drop_date,
+        s.loaded_at,
+        s.file_path,
+        s.source_row,
         case
             when s.is_natural_person then case when s.person_key is not null then 'person_id' end
             when s.uscc_is_valid then 'uscc'
@@ -66,20 +71,61 @@ resolved as (
 
 ),
 
+parties as (
+
+    select
+        submission_id, dataset, department, decision_no_norm, drop_date, loaded_at, file_path, source_row,
+        coalesce(entity_key, 'N:' || party_name_norm, '') as party_key
+    from resolved
+    where decision_no_norm is not null
+
+),
+
+-- a department's decision number names one decision, whoever a later submission names as its party: a
+-- correction that changes the party's USCC (or name) corrects the decision instead of publishing a second
+-- one. Only a joint decision (several parties under one number in the same drop) is told apart by party.
+joint_numbers as (
+
+    select distinct dataset, department, decision_no_norm
+    from parties
+    group by dataset, department, decision_no_norm, drop_date
+    having count(distinct party_key) > 1
+
+),
+
+first_parties as (
+
+    select dataset, department, decision_no_norm, party_key as first_party_key
+    from (
+        select
+            dataset, department, decision_no_norm, party_key,
+            row_number() over (partition by dataset, department, decision_no_norm
+                               order by drop_date, loaded_at, file_path, source_row) as party_order
+        from parties
+    ) as ordered
+    where party_order = 1
+
+),
+
 final as (
 
     select
-        submission_id,
-        case when entity_key is not null then 'E' || substr(md5(entity_key), 1, 15) end as entity_id,
-        entity_key,
-        resolved_uscc,
-        coalesce(resolution_method, case when is_ambiguous_name then 'ambiguous_name' else 'unresolved' end)
+        r.submission_id,
+        case when r.entity_key is not null then 'E' || substr(md5(r.entity_key), 1, 15) end as entity_id,
+        r.entity_key,
+        r.resolved_uscc,
+        coalesce(r.resolution_method, case when r.is_ambiguous_name then 'ambiguous_name' else 'unresolved' end)
             as resolution_method,
-        -- the decision a submission speaks of: same dataset, decision number and party (the resolved entity,
-        -- so that correcting a party's USCC corrects the decision rather than creating a second one)
-        md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' ||
-            coalesce(entity_key, 'N:' || party_name_norm, '')) as decision_key
-    from resolved
+        -- the decision a submission speaks of: same dataset and decision number, keyed with the party the
+        -- number was first sent for (a joint decision: each party its own), so record ids stay what they were
+        md5(r.dataset || '|' || coalesce(r.decision_no_norm, '#' || r.submission_id) || '|' ||
+            case when j.decision_no_norm is null and f.first_party_key is not null then f.first_party_key
+                 else coalesce(r.entity_key, 'N:' || r.party_name_norm, '') end) as decision_key
+    from resolved as r
+    left join joint_numbers as j
+        on j.dataset = r.dataset and j.department = r.department and j.decision_no_norm = r.decision_no_norm
+    left join first_parties as f
+        on f.dataset = r.dataset and f.department = r.department and f.decision_no_norm = r.decision_no_norm
 
 )
 

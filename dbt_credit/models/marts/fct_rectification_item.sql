@@ -36,7 +36,8 @@ items as (
 
     select
         department, {{ year_month('drop_date') }} as month, dataset, decision_key as record_id, submission_id,
-        decision_no, party_name, decision_date, drop_date,
+        {{ redact_id_numbers('decision_no') }} as decision_no, {{ redact_id_numbers('party_name') }} as party_name,
+        decision_date, drop_date,
         'late' as issue_kind, 'LATE' as rule_id, 'error' as severity,
         '超过7个工作日报送' as rule_message_zh,
         '处罚/许可决定日期' as column_label_zh, decision_date_text as offending_value,

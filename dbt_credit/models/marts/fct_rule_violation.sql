@@ -24,8 +24,9 @@ final as (
         v.department,
         {{ year_month('v.drop_date') }} as month,
         v.drop_date,
-        s.decision_no,
-        s.party_name,
+        -- sent to the department on its 整改清单: an ID number typed into a key field is masked here too
+        {{ redact_id_numbers('s.decision_no') }} as decision_no,
+        {{ redact_id_numbers('s.party_name') }} as party_name,
         s.decision_date,
         v.rule_id,
         v.severity,

@@ -1,6 +1,8 @@
 """`credit query`: read-only SQL over the published warehouse.
 
 Everything runs against the session's sample build (fixture `sample_build`); the swap test works on a copy.
+The confinement attacks (other files, URLs, extensions, settings, --out into the warehouse's own paths,
+limits) are in test_query_confinement.py.
 The command is exercised through dagster_project.query.main (same parser, errors and exit codes as the
 CLI), through `python -m dagster_project.query` with piped stdin, and through dagster_project.cli.main once
 the subcommand is wired there.
@@ -401,7 +403,11 @@ def test_register_adds_the_query_subcommand():
     args = parser.parse_args(["query", "select 1", "--warehouse", "w.duckdb", "--format", "csv"])
     assert args.command == "query" and args.sql == "select 1" and args.format == "csv"
     assert args.handler is query.cmd_query
+    assert (args.force, args.timeout, args.memory_limit) == (False, query.DEFAULT_TIMEOUT, query.DEFAULT_MEMORY_LIMIT)
     assert parser.parse_args(["query", "--warehouse", "w.duckdb"]).sql is None
+    args = parser.parse_args(["query", "select 1", "--out", "r.csv", "--force", "--timeout", "5",
+                              "--memory-limit", "1GB"])
+    assert (args.force, args.timeout, args.memory_limit) == (True, 5.0, "1GB")
 
 
 def test_through_the_credit_cli(capsys, warehouse):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import sys
 import warnings
@@ -24,7 +26,66 @@ EXIT_BUSY = 3
 
 
 class UserError(Exception):
-    """A problem the user can fix; printed as one line."""
+    """A problem the user can fix; printed as one line (exit 2 unless a subclass says otherwise)."""
+
+
+class BuildFailed(UserError):
+    """A build (or a blocking gate) failed; nothing was published (exit 1)."""
+
+
+class DiskFull(BuildFailed):
+    """The disk filled up during a build; nothing was published (exit 1)."""
+
+    def __init__(self, path: str | None, where: Path | None = None, building: bool = True):
+        self.path = path
+        free = ""
+        probe = Path(path) if path else where
+        while probe is not None and not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if probe is not None and probe.exists():
+            free = f" ({_size(shutil.disk_usage(probe).free)} free now)"
+        outcome = (" — nothing published, yesterday's published file stays; 请释放空间后重新运行 / free space and "
+                   "run again") if building else "; 请释放空间后重试 / free space and try again"
+        super().__init__(f"磁盘空间不足{'，未发布' if building else ''} / disk full: {path or where or 'unknown path'}"
+                         f"{free}{outcome}")
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+# What a full disk looks like from here: Python's OSError (ENOSPC), DuckDB's IO errors, and either of them as
+# the text of a failed step or of dbt's output (dbt runs as a subprocess).
+_DISK_FULL_TEXT = re.compile(r"No space left on device|\[Errno 28\]|errno 28|Could not write", re.IGNORECASE)
+_QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
+
+
+def disk_full_path(text: str) -> str | None:
+    """The path named in a disk-full error message ('' when it names none), or None when it is not one."""
+    if not text or not _DISK_FULL_TEXT.search(text):
+        return None
+    found = _QUOTED_PATH.search(text)
+    return found.group(1) if found else ""
+
+
+def _disk_full_error(exc: BaseException, building: bool = True) -> DiskFull | None:
+    """A DiskFull for an exception (or one in its chain) that means the disk is full, else None."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DiskFull):
+            return exc
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            return DiskFull(exc.filename and str(exc.filename), building=building)
+        path = disk_full_path(str(exc))
+        if path is not None:
+            return DiskFull(path or None, building=building)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _month_arg(value: str) -> str:
@@ -49,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="build a fresh warehouse from the committed sample drops and write the latest monthly report")
     d.add_argument("--out", type=Path, default=Path("demo"), help="where the demo warehouse and reports go (default ./demo)")
+
+    k = sub.add_parser("rekey", help="deliberately change the key that links natural persons, keeping each "
+                                     "person's entity (re-hashes the working database; the next run republishes)")
+    k.add_argument("--warehouse", type=Path, required=True, help="the published DuckDB file analysts read")
+    k.add_argument("--new-key-file", type=Path, default=None,
+                   help="a file holding the new key (default: a new random key)")
+    k.add_argument("--old-key-lost", action="store_true",
+                   help="last resort when no backup of the old key exists: map the hashes the working database "
+                        "stores beside each ID number, without checking them against the old key")
 
     r = sub.add_parser("run", help="one nightly build over all not-yet-loaded drops")
     r.add_argument("--drops", type=Path, required=True, help="drops root: DIR/<department>/<YYYY-MM-DD>/<file>")
@@ -121,9 +191,12 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
     if engine == "spark" and (why := spark_available()):  # a local session: pyspark and Java here
         raise UserError(why)
     settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of), engine=engine)
-    os.environ.update(settings.environment())
+    from dagster_project.person_key import resolve
 
+    resolve(warehouse)  # a missing or different person key stops here, before anything is written (exit 2)
     with warehouse_lock(warehouse):
+        resolve(warehouse, record=True)  # the first build records the key's fingerprint
+        os.environ.update(settings.environment())
         return _execute_nightly(settings)
 
 
@@ -138,16 +211,27 @@ def _execute_nightly(settings) -> dict:
     # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     instance_cm = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    result = summary = None
     # dbt's and the gates' own chatter goes to the run's log file; the terminal gets the summary
-    with instance_cm as instance, open(log_file, "w", encoding="utf-8") as log, \
-            contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
-                                        tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
-        summary = _summarise(result)
+    try:
+        with instance_cm as instance, open(log_file, "w", encoding="utf-8") as log, \
+                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
+                                            tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
+            summary = _summarise(result)
+    except OSError as e:
+        if e.errno != errno.ENOSPC or result is None or not result.success:
+            raise  # main() turns a full disk into one line; a published build only lost the end of its log
+        summary["log_file"] = f"{log_file} (incomplete: disk full)"
+        return summary
     summary["log_file"] = str(log_file)
     if not result.success:
-        raise UserError("构建失败，未发布 / build failed, nothing published: " + "; ".join(summary["problems"])
-                        + f" (log: {log_file})")
+        for problem in summary["problems"]:
+            path = disk_full_path(problem)
+            if path is not None:
+                raise DiskFull(path or None, where=settings.warehouse.parent)
+        raise BuildFailed("构建失败，未发布 / build failed, nothing published: " + "; ".join(summary["problems"])
+                          + f" (log: {log_file})")
     return summary
 
 
@@ -200,6 +284,37 @@ def _print_run_summary(summary: dict, warehouse: Path) -> None:
     pub = summary["assets"].get("published_warehouse", {})
     print(f"发布 published: {pub.get('path', warehouse)}")
     print(f"日志 log: {summary.get('log_file')}")
+
+
+def cmd_rekey(args) -> int:
+    from dagster_project.person_key import ENV_VAR, rekey
+    from dagster_project.settings import history_dir, person_key_path
+
+    warehouse = args.warehouse.expanduser().resolve()
+    if not warehouse.parent.is_dir():
+        raise UserError(f"数据仓库所在目录不存在 / warehouse folder not found: {warehouse.parent}")
+    new_key = None
+    if args.new_key_file is not None:
+        try:
+            new_key = args.new_key_file.expanduser().read_text(encoding="utf-8")
+        except OSError as e:
+            raise UserError(f"无法读取新密钥文件 / cannot read the new key file: {e}") from None
+    with warehouse_lock(warehouse):
+        done = rekey(warehouse, new_key, old_key_lost=args.old_key_lost)
+    key_file = person_key_path(warehouse)
+    print(f"人员密钥已更换 / person key changed{' (an interrupted rekey finished)' if done.resumed else ''}: "
+          f"new key in {key_file} (fingerprint {done.fingerprint.split(':', 1)[1][:12]}…)")
+    rows = ", ".join(f"{t} {n}" for t, n in done.stored_rows.items()) or "none"
+    print(f"  重新哈希 / re-hashed: {done.persons} persons, {done.submissions} submissions; stored rows: {rows}")
+    print(f"  备份 / back up {key_file} now: the old key no longer builds this warehouse")
+    if done.env_key_set:
+        print(f"  注意 / note: {ENV_VAR} is set here: set it to the new key (or unset it, so {key_file.name} is "
+              f"used) before the next run, or the run is refused")
+    print(f"  下一步 / next: credit run --warehouse {warehouse} --drops <drops> — rebuilds the marts with the new key "
+          f"and republishes; until then the published file keeps the old entity ids of natural persons")
+    print(f"  旧发布副本 / old published copies in {history_dir(warehouse)} ({done.history_copies}) are left as "
+          f"published, with the old ids; they age out as new builds are published — do not roll back to one")
+    return 0
 
 
 def cmd_report(args) -> int:
@@ -294,7 +409,7 @@ def cmd_docs(args) -> int:
     return run(args)
 
 
-COMMANDS = {"demo": cmd_demo, "run": cmd_run, "report": cmd_report, "sample": cmd_sample,
+COMMANDS = {"demo": cmd_demo, "run": cmd_run, "rekey": cmd_rekey, "report": cmd_report, "sample": cmd_sample,
             "entity-report": cmd_entity_report, "query": cmd_query, "docs": cmd_docs}
 
 
@@ -306,12 +421,21 @@ def main(argv: list[str] | None = None) -> int:
     except BuildBusy as e:
         print(f"credit: {e}", file=sys.stderr)
         return EXIT_BUSY
+    except BuildFailed as e:
+        print(f"credit: {e}", file=sys.stderr)
+        return EXIT_BUILD_FAILED
     except UserError as e:
         print(f"credit: {e}", file=sys.stderr)
-        return EXIT_BUILD_FAILED if "构建失败" in str(e) else EXIT_USAGE
-    except (FileNotFoundError, ValueError) as e:
-        print(f"credit: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as e:
+        full = _disk_full_error(e, building=args.command == "run")
+        if full is not None:
+            print(f"credit: {full}", file=sys.stderr)
+            return EXIT_BUILD_FAILED
+        if isinstance(e, (FileNotFoundError, ValueError)):  # person_key.PersonKeyError among them
+            print(f"credit: {e}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
 
 
 def entry() -> None:

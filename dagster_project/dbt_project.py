@@ -8,6 +8,7 @@ from pathlib import Path
 from dagster_dbt import DbtProject
 
 from dagster_project.paths import DBT_PROJECT_DIR
+from dagster_project.settings import dies_with_parent
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
@@ -35,7 +36,7 @@ def ensure_manifest() -> Path:
     result = subprocess.run(
         [sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--quiet"],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True,
+        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, preexec_fn=dies_with_parent(),
     )
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")

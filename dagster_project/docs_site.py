@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from dagster_project.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from dagster_project.settings import dies_with_parent
 
 DATA_DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary.md"
 SITE_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
@@ -116,7 +117,8 @@ def generate_docs(warehouse: Path, out: Path) -> list[Path]:
                # compiled SQL is part of the site: show a placeholder, never the key that hashes ID numbers
                "CREDIT_PERSON_KEY": PERSON_KEY_PLACEHOLDER,
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-        result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                                preexec_fn=dies_with_parent())
         if result.returncode != 0:
             raise _user_error("dbt docs generate 失败 / failed: " + _dbt_error(result.stdout + result.stderr, work))
         out.mkdir(parents=True, exist_ok=True)
@@ -202,7 +204,7 @@ def parse_manifest(target_dir: Path) -> Path:
         [sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(DBT_PROJECT_DIR),
          "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_dir / "target"),
          "--log-path", str(target_dir / "logs"), "--no-partial-parse", "--quiet"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, preexec_fn=dies_with_parent())
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
     return target_dir / "target" / "manifest.json"

@@ -89,7 +89,7 @@ def load_export_into_duckdb(con, target_dir: Path) -> dict[str, int]:
 
 def mirror_spark_build(settings, dbt_executable: str, project_dir: Path) -> dict[str, int]:
     """After a Spark build: export the mirrored schemas from Spark and load them into the working DuckDB."""
-    from dagster_project.settings import connect_duckdb
+    from dagster_project.settings import connect_duckdb, dies_with_parent
 
     target = export_dir(settings.warehouse)
     shutil.rmtree(target, ignore_errors=True)
@@ -97,7 +97,7 @@ def mirror_spark_build(settings, dbt_executable: str, project_dir: Path) -> dict
     env = {**os.environ, **settings.environment()}
     where = ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
     done = subprocess.run([dbt_executable, *export_args(target), *where], cwd=project_dir, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, preexec_fn=dies_with_parent())
     if done.returncode != 0:
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
         raise RuntimeError(f"Spark 导出失败 / exporting the Spark build failed:\n{tail}")

@@ -8,14 +8,14 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
   <warehouse>.spark/      the Spark engine only: Spark's tables and metastore (profiles.yml, CREDIT_SPARK_DIR)
   <warehouse>.spark-export/  the Spark engine only: the night's marts on their way into .work (engines.py)
   <warehouse>.history/    the last N published builds
-  <warehouse>.key         the key that hashes natural persons' ID numbers (never committed)
+  <warehouse>.key         the key that hashes natural persons' ID numbers (never committed; back it up)
+  <warehouse>.key-fingerprint  which key the warehouse was built with (not the key): person_key.py
   <warehouse>.gate-docs/  Great Expectations Data Docs of the last run
   <warehouse>.logs/       one log file per `credit run`
 """
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sys
 from dataclasses import dataclass
@@ -123,16 +123,12 @@ def connect_duckdb(path: Path, **kwargs):
 
 
 def person_key(warehouse: Path) -> str:
-    """CREDIT_PERSON_KEY if set; else a random key kept beside the warehouse (created on first use)."""
-    key = os.environ.get("CREDIT_PERSON_KEY")
-    if key:
-        return key
-    path = person_key_path(warehouse)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    """CREDIT_PERSON_KEY if set, else the key file beside the warehouse; either must be the key the warehouse
+    was built with (its recorded fingerprint), else person_key.PersonKeyError. A random key file is created
+    only for a warehouse never built (person_key.resolve)."""
+    from dagster_project.person_key import resolve
+
+    return resolve(warehouse)
 
 
 def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False) -> list[str]:
@@ -154,3 +150,33 @@ def dbt_executable() -> str:
     activated venv; else whatever `dbt` is on PATH."""
     beside = Path(sys.executable).parent / "dbt"
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def dies_with_parent(sig: int = 9):
+    """A subprocess preexec_fn making the child die (SIGKILL by default) when its parent dies, even by kill -9,
+    so no dbt process outlives the run that started it (Linux: prctl PR_SET_PDEATHSIG; elsewhere None, no
+    guard). Use it for every dbt process: subprocess.run(..., preexec_fn=dies_with_parent()).
+
+    Linux ties the signal to the parent *thread*: start the child from a thread that outlives it (the run's
+    own thread, as every caller here does), not from a short-lived worker thread. A grandchild (a JVM that
+    dbt-spark starts) is not covered."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    parent = os.getpid()
+
+    def _preexec() -> None:  # in the child, between fork and exec: nothing but the system call
+        prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the guard was set
+            os._exit(1)
+
+    return _preexec

@@ -70,6 +70,15 @@ def _each_length() -> tuple[re.Pattern, re.Pattern]:
     return tuple(re.compile(p) for p in _alternatives(spelling()))
 
 
+_DIGIT = re.compile(r"[0-9０-９]")
+
+
+def _standalone(text: str, start: int, end: int) -> bool:
+    """No digit right before or after: a 15-digit ID is a number of its own, not a window of a longer one
+    (any long digit run has 15-digit windows with a plausible date)."""
+    return not (start > 0 and _DIGIT.match(text[start - 1])) and not (end < len(text) and _DIGIT.match(text[end]))
+
+
 @functools.lru_cache(maxsize=1)
 def _separators() -> re.Pattern:
     return re.compile(f"[{spelling()['separators']}]+")
@@ -113,7 +122,7 @@ def _spans(text: str) -> list[tuple[int, int]]:
         start = m.start()
         for length, alternative in zip((18, 15), _each_length()):
             hit = alternative.match(text, start)
-            if hit is not None and is_id_number(hit.group(0)):
+            if hit is not None and is_id_number(hit.group(0)) and (length == 18 or _standalone(text, start, hit.end())):
                 found[length].append((start, hit.end()))
         pos = start + 1
     taken: list[tuple[int, int]] = []
@@ -186,7 +195,15 @@ def register_duckdb_scrub(con, name: str = "scrub_id_numbers"):
     return lambda col: f"case when regexp_matches({col}, '{pattern}') then {name}({col}) else {col} end"
 
 
-if __name__ == "__main__":  # print the regex to paste into dbt_project.yml after changing the components
+def generated_vars(spec: dict) -> dict[str, str]:
+    """The regexes dbt_project.yml carries, generated from id_number_spelling."""
+    eighteen, fifteen = _alternatives(spec)
+    return {"id_number_pattern": build_pattern(spec), "id_number_pattern_18": eighteen,
+            "id_number_pattern_15": fifteen}
+
+
+if __name__ == "__main__":  # print the regexes to paste into dbt_project.yml after changing the components
     import json
 
-    print(json.dumps(build_pattern(spelling()), ensure_ascii=True))
+    for name, value in generated_vars(spelling()).items():
+        print(f"  {name}: {json.dumps(value, ensure_ascii=True)}")

@@ -568,7 +568,7 @@ def test_rows_a_blocking_check_blames_are_held_and_the_suite_then_passes(tmp_pat
         assert con.execute("SELECT disclosure_status FROM marts.fct_credit_record WHERE record_id = 'R1'").fetchall() \
             == [("held",)]
         rows = con.execute("SELECT record_id, department, dataset FROM audit.gate_held_records ORDER BY 1").fetchall()
-        assert rows == [("R1", "scjgj", "penalty"), ("R9", None, None)]
+        assert rows == [("R1", "scjgj", "penalty"), ("R9", None, "penalty")]
         # nothing of the ID number is in what the gate wrote
         dumped = json.dumps(con.execute("SELECT * FROM audit.gate_held_records").fetchall(), default=str)
         assert "4912" not in dumped

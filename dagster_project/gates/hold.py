@@ -49,6 +49,16 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _sql_name(table: str) -> str:
+    return ".".join(_quote(p) for p in table.split("."))
+
+
+def _columns(con, table: str) -> set[str]:
+    schema, name = table.split(".")
+    return {c for (c,) in con.execute("select column_name from information_schema.columns "
+                                      "where table_schema = ? and table_name = ?", [schema, name]).fetchall()}
+
+
 def _literal(value: Any) -> str:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return repr(value)
@@ -131,7 +141,7 @@ def hold_records(db_path: Path, suite: Suite, blamed: dict[str, list[str]], *, r
 
     key = suite.meta["hold_key"]
     message = suite.meta.get("hold_message_zh", DEFAULT_MESSAGE_ZH)
-    table_sql = ".".join(_quote(p) for p in suite.table.split("."))
+    table_sql = _sql_name(suite.table)
     rows = [(k, "; ".join(v)) for k, v in sorted(blamed.items())]
     con = duckdb.connect(str(db_path))
     try:
@@ -142,21 +152,28 @@ def hold_records(db_path: Path, suite: Suite, blamed: dict[str, list[str]], *, r
         has = {t for (t,) in con.execute(
             "select table_schema || '.' || table_name from information_schema.tables").fetchall()}
         facts = "marts.fct_credit_record" in has
+        # the department and dataset of each record, from the checked table (before its rows go) or the facts
+        origin = "null::varchar as department, null::varchar as dataset"
+        for source in (suite.table, "marts.fct_credit_record"):
+            if source in has and {"department", "dataset", key} <= _columns(con, source):
+                origin = (f"(select department from {_sql_name(source)} as o where cast(o.{_quote(key)} as varchar) "
+                          f"= h.record_id limit 1) as department, (select dataset from {_sql_name(source)} as o "
+                          f"where cast(o.{_quote(key)} as varchar) = h.record_id limit 1) as dataset")
+                break
         con.execute(f"delete from {HELD_TABLE} where run_id = ? and suite_name = ?", [run_id, suite.name])
         con.execute(
             f"insert into {HELD_TABLE} (run_id, suite_name, table_name, record_id, department, dataset, reasons) "
-            f"select ?, ?, ?, h.record_id, {'f.department, f.dataset' if facts else 'null, null'}, h.reasons "
-            "from held_now as h "
-            + ("left join marts.fct_credit_record as f on f.record_id = h.record_id" if facts else ""),
+            f"select ?, ?, ?, h.record_id, o.department, o.dataset, h.reasons "
+            f"from held_now as h, lateral (select {origin}) as o",
             [run_id, suite.name, suite.table])
         con.execute(f"delete from {table_sql} where cast({_quote(key)} as varchar) in (select record_id from held_now)")
-        if facts and suite.table != "marts.fct_credit_record":
-            con.execute("update marts.fct_credit_record set disclosure_status = 'held', disclosure_reason_zh = ? "
-                        "where record_id in (select record_id from held_now)", [message])
-        if "history.snap_credit_record_status" in has:
-            con.execute("update history.snap_credit_record_status set disclosure_status = 'held', "
-                        "disclosure_reason_zh = ? where dbt_valid_to is null "
-                        "and record_id in (select record_id from held_now)", [message])
+        for target, current in (("marts.fct_credit_record", ""),
+                                ("history.snap_credit_record_status", " and dbt_valid_to is null")):
+            if target not in has or target == suite.table:
+                continue
+            reason = ", disclosure_reason_zh = ?" if "disclosure_reason_zh" in _columns(con, target) else ""
+            con.execute(f"update {target} set disclosure_status = 'held'{reason} "
+                        f"where record_id in (select record_id from held_now){current}", [message] if reason else [])
         if facts and {"marts.fct_rectification_item", "intermediate.int_decision_versions", "ref.departments"} <= has:
             _add_rectification_items(con, message)
         held = [HeldRecord(*r) for r in con.execute(

@@ -10,6 +10,26 @@
     {{ return(var('id_number_pattern')) }}
 {%- endmacro %}
 
+{# The 15-digit form counts only as a number of its own (no digit right before or after): group 1. #}
+{% macro _standalone_15_pattern() -%}
+    {{ return('(?:^|[^0-9０-９])(' ~ var('id_number_pattern_15') ~ ')(?:[^0-9０-９]|$)') }}
+{%- endmacro %}
+
+{# Every run of `expr` shaped like an ID number, as written (a list). #}
+{% macro id_number_runs(expr) -%}
+    {{ return(adapter.dispatch('id_number_runs', 'credit')(expr)) }}
+{%- endmacro %}
+
+{% macro default__id_number_runs(expr) -%}
+    list_concat(regexp_extract_all({{ expr }}, {{ str_lit(var('id_number_pattern_18')) }}),
+                regexp_extract_all({{ expr }}, {{ str_lit(_standalone_15_pattern()) }}, 1))
+{%- endmacro %}
+
+{% macro spark__id_number_runs(expr) -%}
+    concat(regexp_extract_all({{ expr }}, {{ str_lit(_java_regex(var('id_number_pattern_18'))) }}, 0),
+           regexp_extract_all({{ expr }}, {{ str_lit(_java_regex(_standalone_15_pattern())) }}, 1))
+{%- endmacro %}
+
 {# A run as written -> its plain characters: separators out, full-width digits and x/X to ASCII, upper case. #}
 {% macro id_number_norm(run) -%}
     upper(translate({{ regex_replace_all(run, '[' ~ var('id_number_spelling')['separators'] ~ ']', '') }},
@@ -47,14 +67,13 @@
 
 {% macro default__contains_id_number(expr) -%}
     coalesce({{ regex_contains(expr, id_number_pattern()) }}
-             and len(list_filter(regexp_extract_all({{ expr }}, {{ str_lit(id_number_pattern()) }}),
+             and len(list_filter({{ id_number_runs(expr) }},
                                  lambda pii_run: {{ id_number_is_valid('pii_run') }})) > 0, false)
 {%- endmacro %}
 
 {% macro spark__contains_id_number(expr) -%}
     coalesce({{ regex_contains(expr, id_number_pattern()) }}
-             and exists(regexp_extract_all({{ expr }}, {{ str_lit(_java_regex(id_number_pattern())) }}, 0),
-                        pii_run -> {{ id_number_is_valid('pii_run') }}), false)
+             and exists({{ id_number_runs(expr) }}, pii_run -> {{ id_number_is_valid('pii_run') }}), false)
 {%- endmacro %}
 
 {# `expr` with every ID number replaced by [证件号已隐去] (the text pii.ID_REDACTED). #}
@@ -65,7 +84,7 @@
 {% macro default__redact_id_numbers(expr) -%}
     (case when {{ regex_contains(expr, id_number_pattern()) }}
           then list_reduce(
-                   list_prepend({{ expr }}, list_filter(regexp_extract_all({{ expr }}, {{ str_lit(id_number_pattern()) }}),
+                   list_prepend({{ expr }}, list_filter({{ id_number_runs(expr) }},
                                                         lambda pii_run: {{ id_number_is_valid('pii_run') }})),
                    lambda pii_text, pii_run: replace(pii_text, pii_run, '[证件号已隐去]'))
           else {{ expr }} end)
@@ -73,8 +92,7 @@
 
 {% macro spark__redact_id_numbers(expr) -%}
     (case when {{ regex_contains(expr, id_number_pattern()) }}
-          then aggregate(filter(regexp_extract_all({{ expr }}, {{ str_lit(_java_regex(id_number_pattern())) }}, 0),
-                                pii_run -> {{ id_number_is_valid('pii_run') }}),
+          then aggregate(filter({{ id_number_runs(expr) }}, pii_run -> {{ id_number_is_valid('pii_run') }}),
                          {{ expr }}, (pii_text, pii_run) -> replace(pii_text, pii_run, '[证件号已隐去]'))
           else {{ expr }} end)
 {%- endmacro %}

@@ -8,6 +8,8 @@ built again. conftest.py sets CREDIT_PERSON_KEY for the whole session, and run_b
 into os.environ: every test here clears it with monkeypatch first."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -59,6 +61,49 @@ def person_rows(con) -> list[tuple]:
     return con.execute(
         "select record_id, entity_id, dbt_valid_from from history.snap_credit_record_status "
         "where resolution_method = 'person_id' order by record_id, dbt_valid_from").fetchall()
+
+
+def add_a_new_decision_for_a_known_person(warehouse: Path, day: str) -> tuple[str, str]:
+    """A new drop (folder `day`) with one new penalty for a natural person an earlier drop already named: the
+    row of that earlier file, its decision number changed. Returns (party name, new decision number)."""
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    try:
+        file_path, source_row, party = con.execute(
+            "select file_path, source_row, party_name from intermediate.int_submissions_checked "
+            "where person_key is not null and dataset = 'penalty' and sheet_name is null "
+            "and file_path like '%.csv' order by submission_id limit 1").fetchone()
+        decision_no = con.execute("select decision_no from raw.penalty where file_path = ? and source_row = ?",
+                                  [file_path, source_row]).fetchone()[0]
+    finally:
+        con.close()
+    source = warehouse.parent / "drops" / file_path
+    data = source.read_bytes()
+    try:
+        encoding, text = "utf-8-sig", data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        encoding, text = "gb18030", data.decode("gb18030")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, row = rows[0], rows[source_row - 1]
+    assert decision_no in row, (decision_no, row)
+    new_no = decision_no + "补"
+    row = [new_no if cell == decision_no else cell for cell in row]
+    target = warehouse.parent / "drops" / file_path.split("/")[0] / day / f"补充_{source.name}"
+    target.parent.mkdir(parents=True)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, row])
+    target.write_bytes(out.getvalue().encode(encoding))
+    return party, new_no
+
+
+def person_entities(warehouse: Path, party: str) -> tuple[set[str], int]:
+    """The entity ids the history snapshot gives a natural person (by name), and their records."""
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    try:
+        rows = con.execute("select entity_id, record_id from history.snap_credit_record_status "
+                           "where resolution_method = 'person_id' and party_name = ?", [party]).fetchall()
+    finally:
+        con.close()
+    return {e for e, _ in rows}, len({r for _, r in rows})
 
 
 def run_argv(warehouse: Path, as_of: str = AS_OF) -> list[str]:
@@ -186,6 +231,9 @@ def work_copy(night1, tmp_path):
     for a, b in ((work_db_path(night1), work_db_path(dst)), (person_key_path(night1), person_key_path(dst)),
                  (pk.fingerprint_path(night1), pk.fingerprint_path(dst)), (night1, dst)):
         shutil.copy2(a, b)
+    wal = Path(str(work_db_path(night1)) + ".wal")  # not checkpointed yet while this process holds it open
+    if wal.exists():
+        shutil.copy2(wal, str(work_db_path(dst)) + ".wal")
     (tmp_path / "drops").mkdir()
     return dst
 
@@ -271,23 +319,33 @@ def rekeyed(night1):
         before = person_rows(con)
         con.close()
         published_before = _published_person_entities(night1)
+        party, new_no = add_a_new_decision_for_a_known_person(night1, NEXT_NIGHT)
+        entities_before, records_before = person_entities(night1, party)
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = cli.main(["rekey", "--warehouse", str(night1)])
         new_key = person_key_path(night1).read_text().strip()
         _no_env_key(mp)
         summary = cli.run_build(night1.parent / "drops", night1, NEXT_NIGHT)
+        entities_after, records_after = person_entities(night1, party)
         con = duckdb.connect(str(work_db_path(night1)), read_only=True)
         after = person_rows(con)
-        current = dict(con.execute("select record_id, entity_id from marts.fct_credit_record "
-                                   "where resolution_method = 'person_id'").fetchall())
+        new_records = {r[0] for r in con.execute(  # tonight's new decision, from the file added above
+            "select r.decision_key from intermediate.int_entity_resolution as r inner join "
+            "intermediate.int_submissions_checked as c using (submission_id) where c.file_path like '%/补充_%'"
+        ).fetchall()}
+        current = {r: e for r, e in con.execute("select record_id, entity_id from marts.fct_credit_record "
+                                                "where resolution_method = 'person_id'").fetchall()
+                   if r not in new_records}
+        after = [r for r in after if r[0] not in new_records]
         con.close()
     finally:
         mp.undo()
     return dict(code=code, out=out.getvalue(), err=err.getvalue(), old_key=old_key, new_key=new_key,
                 before=before, after=after, current=current,
                 published_before=published_before, published_after=_published_person_entities(night1),
-                summary=summary)
+                summary=summary, party=party, new_no=new_no, entities_before=entities_before,
+                entities_after=entities_after, records_before=records_before, records_after=records_after)
 
 
 def _published_person_entities(warehouse: Path) -> set[str]:
@@ -311,9 +369,20 @@ def test_rekey_says_what_it_did_and_what_comes_next(rekeyed, night1, monkeypatch
     assert pk.resolve(night1) == rekeyed["new_key"]
 
 
+def test_a_person_sent_again_after_rekey_is_still_one_entity(rekeyed):
+    """The attack's real damage shows on the next drop naming the same person: hashed with another key, the
+    new decision would land on a second entity (measured on the unguarded code: 2 entity ids)."""
+    assert rekeyed["summary"]["assets"]["raw/ingest_ledger"]["files_loaded"] == 1
+    assert rekeyed["records_after"] == rekeyed["records_before"] + 1  # tonight's new decision is in history
+    assert len(rekeyed["entities_before"]) == 1
+    assert len(rekeyed["entities_after"]) == 1, rekeyed["entities_after"]  # ... on the person's one entity
+    assert rekeyed["entities_after"] != rekeyed["entities_before"]  # (re-keyed: the id itself is new)
+
+
 def test_after_rekey_the_next_night_keeps_one_entity_per_person(rekeyed):
-    before, after = rekeyed["before"], rekeyed["after"]
-    assert len(after) == len(before)  # the re-keyed night added no version to any person's record
+    before = rekeyed["before"]
+    after = rekeyed["after"]  # (tonight's new decision left out)
+    assert len(after) == len(before)  # the re-keyed night added no version to any earlier record
     old_entities = {e for _, e, _ in before}
     new_entities = {e for _, e, _ in after}
     assert not old_entities & new_entities  # every person's id moved to the new key ...

@@ -72,18 +72,19 @@ def disk_full_path(text: str) -> str | None:
     return found.group(1) if found else ""
 
 
-def _disk_full_error(exc: BaseException, building: bool = True) -> DiskFull | None:
-    """A DiskFull for an exception (or one in its chain) that means the disk is full, else None."""
+def _disk_full_error(exc: BaseException, building: bool = True, where: Path | None = None) -> DiskFull | None:
+    """A DiskFull for an exception (or one in its chain) that means the disk is full, else None. `where`: the
+    folder to name (and measure) when the error names no file."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, DiskFull):
             return exc
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            return DiskFull(exc.filename and str(exc.filename), building=building)
+            return DiskFull(exc.filename and str(exc.filename), where=where, building=building)
         path = disk_full_path(str(exc))
         if path is not None:
-            return DiskFull(path or None, building=building)
+            return DiskFull(path or None, where=where, building=building)
         exc = exc.__cause__ or exc.__context__
     return None
 
@@ -428,7 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"credit: {e}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as e:
-        full = _disk_full_error(e, building=args.command == "run")
+        warehouse = getattr(args, "warehouse", None)
+        where = Path(warehouse).expanduser().resolve().parent if warehouse else None
+        full = _disk_full_error(e, building=args.command == "run", where=where)
         if full is not None:
             print(f"credit: {full}", file=sys.stderr)
             return EXIT_BUILD_FAILED

@@ -74,8 +74,8 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         result = ingest_drops(con, s.drops_root, s.raw_dir, load_id=context.run_id)
     except OSError as e:
         if e.errno == errno.ENOSPC:  # a full disk stays full for the next try: fail now, say where
-            raise dg.Failure(f"[Errno 28] No space left on device: '{e.filename or s.raw_dir}'",
-                             allow_retries=False) from e
+            raise dg.Failure(f"No space left on device: '{e.filename or s.raw_dir}' ({e})",
+                             allow_retries=False) from None
         raise
     except Exception as e:
         if "No space left on device" in str(e) or "Could not write" in str(e):  # DuckDB's IO errors

@@ -273,12 +273,31 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _print_run_summary(summary: dict, warehouse: Path) -> None:
+def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> None:
+    """The terminal's summary of a build. From the raw ingest asset's metadata (IngestResult.metadata()): the
+    counts, then each file (or sheet) quarantined this run with its reason, and what was skipped and why (hidden
+    sheets …), at most `max_listed` lines each, then how many more (all of them are in raw.quarantine /
+    raw.ingest_ledger)."""
     raw = summary["assets"].get("raw/ingest_ledger", {})
     if raw:
         print(f"归集 ingest: {raw.get('files_loaded')} files loaded, {raw.get('files_quarantined')} quarantined, "
               f"{raw.get('files_already_loaded')} already loaded; rows {raw.get('rows_loaded')} loaded, "
               f"{raw.get('rows_rejected')} rejected")
+        for title, key, where, line in (
+            ("隔离 quarantined", "quarantined", "raw.quarantine",
+             lambda e: f"{e.get('file')}{' [' + e['sheet'] + ']' if e.get('sheet') else ''}: "
+                       f"{e.get('code')} — {e.get('reason')}"),
+            ("说明 notes", "notes", "raw.ingest_ledger.note", str),
+        ):
+            entries = raw.get(key) or []
+            total = raw.get(f"{key}_count", len(entries))
+            if not entries:
+                continue
+            print(f"{title} ({total}):")
+            for e in entries[:max_listed]:
+                print(f"  {line(e)}")
+            if total > max_listed:
+                print(f"  … and {total - max_listed} more ({where})")
     failed_warn = [n for n, s in summary["checks"].items() if s != "passed"]
     print(f"闸门 gates: {len(summary['checks'])} checked, {len(failed_warn)} with warnings"
           + (f" ({', '.join(failed_warn)})" if failed_warn else ""))

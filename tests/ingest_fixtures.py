@@ -112,3 +112,92 @@ def write_xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
 def dataset_rows(dataset: str, n: int, start: int = 0) -> list[list[str]]:
     cols = columns(dataset)
     return [[r[c] for c in cols] for r in (fake_row(dataset, start + i) for i in range(n))]
+
+
+# --------------------------------------------------------------------------------------------- crafted workbooks
+# (tests/test_ingest_attacks.py: hidden sheets, formulas without a cached value, trailing empty rows, zip bombs)
+
+
+def write_xlsx_states(path: Path, sheets: dict[str, list[list[object]]], states: dict[str, str]) -> Path:
+    """write_xlsx, then sheets named in `states` set to 'hidden' or 'veryHidden' (the first sheet stays visible)."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                          "strings_to_urls": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+        if states.get(name) == "hidden":
+            ws.hide()
+        elif states.get(name) == "veryHidden":
+            ws.very_hidden()
+    wb.close()
+    return path
+
+
+def write_xlsx_formulas(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """openpyxl, which writes a formula ('=...' text) with no cached value, as program-made workbooks often do."""
+    import openpyxl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, v in enumerate(row, start=1):
+                if v is not None:
+                    ws.cell(row=r, column=c, value=v)
+    wb.save(path)
+    return path
+
+
+def rewrite_xlsx(src: bytes, edits: dict[str, object] | None = None, add: dict[str, bytes] | None = None,
+                 level: int = 6) -> bytes:
+    """A copy of the workbook `src` with members changed: `edits` maps a member name to new bytes or to a
+    function old bytes -> new bytes; `add` adds members."""
+    import zipfile
+
+    edits, add = edits or {}, add or {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zo:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename in edits:
+                e = edits[info.filename]
+                data = e(data) if callable(e) else e
+            zo.writestr(info.filename, data)
+        for name, data in add.items():
+            zo.writestr(name, data)
+    return out.getvalue()
+
+
+def append_rows_xml(sheet_xml: bytes, rows_xml: bytes | str) -> bytes:
+    """Sheet XML with `rows_xml` (<row> elements) added at the end of <sheetData>."""
+    if isinstance(rows_xml, str):
+        rows_xml = rows_xml.encode("utf-8")
+    return sheet_xml.replace(b"</sheetData>", rows_xml + b"</sheetData>", 1)
+
+
+def empty_string_rows(first: int, last: int, width: int = 3) -> bytes:
+    """Rows first..last whose cells hold an empty inline string: nothing a person sees, but cells a reader
+    materialises (the 'million empty rows' of an 8 MB workbook)."""
+    cols = [_col_letters(c) for c in range(width)]
+    parts = []
+    for r in range(first, last + 1):
+        cells = "".join(f'<c r="{c}{r}" t="inlineStr"><is><t></t></is></c>' for c in cols)
+        parts.append(f'<row r="{r}">{cells}</row>')
+    return "".join(parts).encode("ascii")
+
+
+def _col_letters(c: int) -> str:
+    s = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        s = chr(65 + rem) + s
+    return s

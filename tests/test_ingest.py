@@ -80,9 +80,13 @@ def assert_ledger_balances(con) -> None:
         assert (got, rej) == (loaded, rejected)
     # nothing is written for tables that were not loaded
     assert scalar(con, "select count(*) from raw.ingest_ledger where status <> 'loaded' and rows_read <> 0") == 0
-    # an already_loaded file has the bytes of a loaded one
+    # an already_loaded file has the bytes of one its department loaded
     assert scalar(con, "select count(*) from raw.ingest_ledger a where status = 'already_loaded' and not exists"
-                       " (select 1 from raw.ingest_ledger l where l.status = 'loaded' and l.file_hash = a.file_hash)") == 0
+                       " (select 1 from raw.ingest_ledger l where l.status = 'loaded' and l.file_hash = a.file_hash"
+                       " and l.department = a.department)") == 0
+    # a note only says why nothing was loaded from a sheet or a copy
+    assert scalar(con, "select count(*) from raw.ingest_ledger where note is not null"
+                       " and status not in ('skipped', 'already_loaded')") == 0
     assert {s for (s,) in rows(con, "select distinct status from raw.ingest_ledger")} <= {
         "loaded", "quarantined", "skipped", "already_loaded"}
 
@@ -114,7 +118,7 @@ def test_raw_schema_contract(seeds, tmp_path):
         "load_id", "department", "drop_date", "file_path", "file_hash", "reason_code", "reason", "quarantined_at"]
     assert [r[0] for r in rows(con, "describe raw.ingest_ledger")] == [
         "load_id", "department", "drop_date", "file_path", "file_hash", "file_format", "encoding", "sheet_name",
-        "dataset", "header_row", "status", "rows_read", "rows_loaded", "rows_rejected", "loaded_at"]
+        "dataset", "header_row", "status", "rows_read", "rows_loaded", "rows_rejected", "loaded_at", "note"]
 
 
 def test_missing_drops_root_is_not_an_error(tmp_path):
@@ -715,7 +719,7 @@ REAL_LISTS = ["jkspider__shixin.csv", "jkspider__createChain.csv", "mr-data-fact
 @pytest.mark.realdata
 @needs_realdata
 def test_realdata_files_end_loaded_or_quarantined(tmp_path):
-    day = tmp_path / "realdata_dept" / "2026-11-01"
+    day = tmp_path / DEPT / "2026-11-01"  # a department of departments.csv (any other folder is quarantined)
     day.mkdir(parents=True)
     copied = []
     for src in sorted(paths.REALDATA_DIR.iterdir()):
@@ -837,7 +841,7 @@ def test_real_shixin_file_loads_into_raw_credit_list(tmp_path, realdata_dir):
     src = realdata_dir / "jkspider__shixin.csv"
     if not src.exists():
         pytest.skip(f"{src} not found")
-    day = tmp_path / "fy" / "2026-11-01"
+    day = tmp_path / DEPT / "2026-11-01"  # departments.csv has no court (法院) code: a known one stands in
     day.mkdir(parents=True)
     shutil.copy(src, day / src.name)  # copied at test time, never into the repository
     con, res = ingest(tmp_path)

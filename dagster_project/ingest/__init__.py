@@ -7,6 +7,7 @@
 See loader.py (idempotency), csv_reader.py / excel_reader.py (parsing, source_row), headers.py (header
 matching), layout.py (the drops tree) and schema.py (the raw tables) and raw_store.py (their Parquet files and the raw.* views).
 """
+from .limits import IngestLimits, load_limits
 from .loader import IngestResult, ingest_drops, new_load_id
 from .raw_store import RawStore
 from .schema import ensure_raw_schema, raw_table_columns
@@ -26,6 +27,11 @@ REASON_CODES = {
     "off_layout_path": "not at <department>/<YYYY-MM-DD>/<file> (or not a regular file)",
     "unreadable_file": "the file could not be read (permissions, vanished)",
     "parse_error": "an unexpected error while reading the file (a bug to report; the night goes on)",
+    "unknown_department": "the first folder level is not a department code of seeds/departments.csv (every file under it)",
+    "suspicious_expansion": "a workbook whose zip would expand beyond max_expansion_ratio or max_uncompressed_mb (ingest_limits.yml); not opened",
+    "too_many_rows": "a sheet with values beyond max_rows_per_sheet (ingest_limits.yml); trailing empty rows do not count",
+    "hidden_sheets_only": "a workbook whose data is only in hidden sheets (hidden sheets are skipped)",
+    "formula_without_value": "a sheet where every data row has a formula without a cached value in a mapped column (else those rows are rejected)",
 }
 
-__all__ = ["IngestResult", "RawStore", "ensure_raw_schema", "raw_table_columns", "ingest_drops", "new_load_id", "REASON_CODES"]
+__all__ = ["IngestLimits", "load_limits", "IngestResult", "RawStore", "ensure_raw_schema", "raw_table_columns", "ingest_drops", "new_load_id", "REASON_CODES"]

@@ -1,22 +1,30 @@
 """ingest_drops: every file of the drops tree ends loaded, quarantined, or skipped as already seen.
 
-Idempotency: a file whose content hash was already loaded (any name, any load) loads nothing; it is
-counted in IngestResult.files_already_loaded. The first time such a copy is seen under a new path (a
+Departments: the first folder level must be a department code of seeds/departments.csv; every file under any
+other folder is quarantined (unknown_department) and loads nothing, so nothing of it is ranked. Once the code is
+added to departments.csv, those files are examined again by themselves (no retry flag needed).
+
+Idempotency: a file whose content hash this department already loaded (any name, any load) loads nothing; it is
+counted in IngestResult.files_already_loaded. The same bytes dropped by another department are that department's
+submission and load for it. The first time such a copy is seen under a new path (a
 department re-sending the same file in a later drop, or a rename) it gets one ledger row with status
 `already_loaded` and zero rows, so the ledger still shows that the department dropped something that day;
 the same path and bytes seen again add nothing at all (re-running a night changes nothing). A quarantined file is
 re-examined only if its bytes changed (same path and same hash -> skipped, counted in
-files_already_quarantined) unless `retry_quarantined=True` (e.g. after a header alias was added).
+files_already_quarantined) unless `retry_quarantined=True` (e.g. after a header alias was added or a limit of
+ingest_limits.yml raised).
 Files are written to the raw layer (Parquet, raw_store.py) in batches of up to 500 files or ~200,000 rows,
 each all-or-nothing: a file's raw rows, rejected rows, quarantine rows and ledger rows appear together or not
 at all; a run that dies loses at most its current batch, which the next run loads again.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import logging
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -29,9 +37,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .csv_reader import read_csv_drop
-from .excel_reader import read_workbook
+from .excel_reader import EMPTY_SHEET_NOTE, read_workbook
 from .headers import AliasIndex
 from .layout import DropItem, walk_drops
+from .limits import IngestLimits, load_limits
 from .raw_store import RawStore, arrow_schema
 from .schema import (LEDGER_COLUMNS, QUARANTINE_COLUMNS, REJECTED_COLUMNS, dataset_table_columns,
                      ensure_raw_schema)
@@ -58,6 +67,23 @@ class IngestResult:
     quarantine_codes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    quarantined: list[dict] = field(default_factory=list)  # this run's quarantines: file, sheet, code, reason
+    notes: list[str] = field(default_factory=list)  # what was skipped and why (hidden sheets …), one line each
+
+    MAX_LISTED = 200  # entries of `quarantined` / `notes` carried in metadata() (the counts say how many in all)
+
+    def metadata(self) -> dict:
+        """The raw ingest asset's materialization metadata (plain JSON values): the counts, and this run's
+        quarantined files and notes (for the run summary, `credit run`)."""
+        return {
+            "files_seen": self.files_seen, "files_loaded": self.files_loaded,
+            "files_quarantined": self.files_quarantined, "files_already_loaded": self.files_already_loaded,
+            "files_already_quarantined": self.files_already_quarantined,
+            "rows_read": self.rows_read, "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
+            "quarantine_codes": dict(sorted(self.quarantine_codes.items())),
+            "quarantined": self.quarantined[: self.MAX_LISTED], "quarantined_count": len(self.quarantined),
+            "notes": self.notes[: self.MAX_LISTED], "notes_count": len(self.notes),
+        }
 
     def summary_line(self) -> str:
         codes = ", ".join(f"{k} {v}" for k, v in sorted(self.quarantine_codes.items()))
@@ -177,7 +203,7 @@ class _Writer:
             elif t.status == "quarantined":
                 self.quarantine.append((self.load_id, *lineage, t.code, t.reason, now))
             self.ledger.append((self.load_id, *lineage, file_format, encoding, t.sheet_name, t.dataset, t.header_row,
-                                t.status, t.rows_read, t.rows_loaded, t.rows_rejected, now))
+                                t.status, t.rows_read, t.rows_loaded, t.rows_rejected, now, t.note))
         self.files += 1
         if self.rows >= self.MAX_ROWS or self.files >= self.MAX_FILES:
             self.flush()
@@ -218,13 +244,41 @@ class _Writer:
             self._reset()
 
 
-def _read_tables(item: DropItem, raw: bytes, index: AliasIndex) -> tuple[str | None, list[TableOutcome]]:
+def _read_tables(item: DropItem, raw: bytes, index: AliasIndex,
+                 limits: IngestLimits | None = None) -> tuple[str | None, list[TableOutcome]]:
     name = item.rel.rsplit("/", 1)[-1]
     if item.file_format == "csv":
         return read_csv_drop(raw, name, index)
     if not raw or raw.isspace():
         return None, [quarantined("empty_file", "文件为空", "the file is empty")]
-    return None, read_workbook(raw, name, index)
+    return None, read_workbook(raw, name, index, limits)
+
+
+# codes a file keeps even under an unknown department's folder: links are never opened
+_KEEP_PATH_CODES = {"symlink", "outside_drops_root"}
+
+
+def _fold(code: str) -> str:
+    return unicodedata.normalize("NFKC", code).strip().lower()
+
+
+def _unknown_department(item: DropItem, known: frozenset[str]) -> None:
+    """Quarantine a file whose first folder level is not a department code (reason: what to do about it)."""
+    dept = item.department or ""
+    near = [c for c in sorted(known) if _fold(c) == _fold(dept)] or difflib.get_close_matches(
+        _fold(dept), sorted(known), n=1, cutoff=0.8)
+    hint_zh = f"（是否应为「{near[0]}」？）" if near else ""
+    hint_en = f" (did you mean '{near[0]}'?)" if near else ""
+    item.code = "unknown_department"
+    item.reason_zh = (f"文件夹名「{dept}」不是已登记的部门代码{hint_zh}：请在 dbt_credit/seeds/departments.csv 中登记该部门，"
+                      f"或把文件移到正确的部门文件夹 <部门代码>/<YYYY-MM-DD>/ 下，再重新运行")
+    item.reason_en = (f"the folder name '{dept}' is not a known department code{hint_en}: add the department to "
+                      f"dbt_credit/seeds/departments.csv, or move the files into the right department's folder "
+                      f"<department>/<YYYY-MM-DD>/, then run again")
+
+
+ALREADY_LOADED_NOTE = ("本部门此前已报送并载入相同内容（相同字节）的文件，未重复载入 / the same bytes were loaded before "
+                       "from this department: nothing loaded again")
 
 
 def ingest_drops(
@@ -235,12 +289,16 @@ def ingest_drops(
     load_id: str | None = None,
     drop_dates: set[date] | None = None,
     retry_quarantined: bool = False,
+    limits: IngestLimits | None = None,
 ) -> IngestResult:
     """Load every drop under `drops_root` into the raw layer under `raw_dir` (only the drop-date folders in
     `drop_dates` if given; off-layout files anywhere are always reported); `con` is the DuckDB warehouse whose
-    raw.* views read that layer. Never raises on bad input."""
+    raw.* views read that layer. `limits`: what one file may cost (default: ingest_limits.yml). Never raises on
+    bad input."""
     started = time.perf_counter()
     seeds = load_seeds()
+    limits = limits or load_limits()
+    known = seeds.departments
     store = ensure_raw_schema(con, raw_dir, seeds)
     index = AliasIndex(seeds)
     result = IngestResult(load_id=load_id or new_load_id())
@@ -255,16 +313,23 @@ def ingest_drops(
         result.warnings.append(msg)
         return result
 
-    loaded_hashes = {
-        h for (h,) in con.execute(
-            "SELECT DISTINCT file_hash FROM raw.ingest_ledger WHERE status <> 'quarantined' AND file_hash IS NOT NULL"
-        ).fetchall()
+    # what each department has loaded: the same bytes from another department are its own submission
+    loaded_keys = set(con.execute(
+        "SELECT DISTINCT department, file_hash FROM raw.ingest_ledger WHERE status = 'loaded' AND file_hash IS NOT NULL"
+    ).fetchall())
+    # a file quarantined for an unknown department is examined again once its department is known
+    quarantined_keys = {
+        (path, h) for path, h, code, dept in con.execute(
+            "SELECT DISTINCT file_path, file_hash, reason_code, department FROM raw.quarantine").fetchall()
+        if not (code == "unknown_department" and known is not None and dept in known)
     }
-    quarantined_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.quarantine").fetchall())
     ledger_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.ingest_ledger").fetchall())
 
     for item in walk_drops(root, drop_dates):
         result.files_seen += 1
+        if (known is not None and item.department is not None and item.department not in known
+                and item.code not in _KEEP_PATH_CODES):
+            _unknown_department(item, known)
         file_hash: str | None = None
         raw: bytes | None = None
         tables: list[TableOutcome]
@@ -281,13 +346,13 @@ def ingest_drops(
         except OSError as e:
             item.code = "unreadable_file"
             item.reason_zh, item.reason_en = "文件无法读取", f"the file cannot be read: {e.strerror or e}"
-        if file_hash is not None and file_hash in loaded_hashes:
+        if file_hash is not None and (item.department, file_hash) in loaded_keys:
             result.files_already_loaded += 1
             if (item.rel, file_hash) not in ledger_keys:
-                # the same bytes under another name or drop date: recorded once, nothing loaded
+                # the same bytes from this department under another name or drop date: recorded once, nothing loaded
                 log.info("already loaded (same content under another path): %s", item.rel)
                 writer.add_file(item, file_hash, item.file_format, None,
-                                [TableOutcome(status="already_loaded")], [None])
+                                [TableOutcome(status="already_loaded", note=ALREADY_LOADED_NOTE)], [None])
                 ledger_keys.add((item.rel, file_hash))
             continue
         if (item.rel, file_hash) in quarantined_keys and not retry_quarantined:
@@ -298,7 +363,7 @@ def ingest_drops(
         else:
             assert raw is not None
             try:
-                encoding, tables = _read_tables(item, raw, index)
+                encoding, tables = _read_tables(item, raw, index, limits)
                 prepared = writer.prepare(tables)
             except Exception as e:  # noqa: BLE001 - one strange file must not stop the night
                 log.exception("could not parse %s", item.rel)
@@ -314,8 +379,11 @@ def ingest_drops(
             if t.status == "quarantined":
                 result.tables_quarantined += 1
                 codes[t.code or "?"] += 1
+                result.quarantined.append({"file": item.rel, "sheet": t.sheet_name, "code": t.code, "reason": t.reason})
             elif t.status == "skipped":
                 result.tables_skipped += 1
+                if t.note and t.note != EMPTY_SHEET_NOTE:  # hidden and chart sheets: worth a line in the summary
+                    result.notes.append(f"{item.rel}: {t.note}")
             result.rows_read += t.rows_read
             result.rows_loaded += t.rows_loaded
             result.rows_rejected += t.rows_rejected
@@ -323,7 +391,7 @@ def ingest_drops(
         if loaded:
             result.files_loaded += 1
             if file_hash:
-                loaded_hashes.add(file_hash)
+                loaded_keys.add((item.department, file_hash))
         else:
             result.files_quarantined += 1
         if any(t.status == "quarantined" for t in tables):

@@ -60,6 +60,7 @@ LEDGER_COLUMNS = [
     ("rows_loaded", "BIGINT"),
     ("rows_rejected", "BIGINT"),
     ("loaded_at", "TIMESTAMP"),
+    ("note", "VARCHAR"),  # why a sheet was skipped (hidden, empty, chart) or a copy not loaded again; else NULL
 ]
 
 

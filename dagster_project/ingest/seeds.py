@@ -40,6 +40,7 @@ class Seeds:
     columns: list[ColumnSpec]
     aliases: list[tuple[str, str, str]]  # (dataset, alias, column_name)
     dataset_specs: dict[str, DatasetSpec] = field(default_factory=dict)
+    departments: frozenset[str] | None = None  # codes of departments.csv; None: no such seed, no check
     _by_dataset: dict[str, list[ColumnSpec]] = field(default_factory=dict, repr=False)
 
     @property
@@ -117,7 +118,12 @@ def load_seeds(seeds_dir: Path | None = None) -> Seeds:
                 hints = tuple(h.strip().lower() for h in (r.get("file_name_hints") or "").split("|") if h.strip())
                 common_required = (r.get("common_required") or "true").strip() == "" or _truthy(r.get("common_required"))
                 specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints, common_required)
-    return Seeds(columns=columns, aliases=aliases, dataset_specs=specs)
+    departments = None
+    departments_path = seeds_dir / "departments.csv"
+    if departments_path.exists():
+        with open(departments_path, encoding="utf-8-sig", newline="") as f:
+            departments = frozenset(code for r in csv.DictReader(f) if (code := (r.get("department") or "").strip()))
+    return Seeds(columns=columns, aliases=aliases, dataset_specs=specs, departments=departments)
 
 
 DATASETS: tuple[str, ...] = load_seeds().datasets  # the datasets of the project's seeds (raw.<dataset> tables)

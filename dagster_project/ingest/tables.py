@@ -23,7 +23,7 @@ class RejectedRow:
 
 @dataclass
 class TableOutcome:
-    status: str  # 'loaded' | 'quarantined' | 'skipped' (empty sheet) | 'already_loaded' (same bytes loaded before)
+    status: str  # 'loaded' | 'quarantined' | 'skipped' (empty, hidden, chart sheet) | 'already_loaded' (same bytes before)
     sheet_name: str | None = None
     dataset: str | None = None
     header_row: int | None = None  # 1-based physical row where the header starts
@@ -33,6 +33,7 @@ class TableOutcome:
     mapping: dict[int, str] = field(default_factory=dict)  # column index -> canonical column
     extras: dict[int, str] = field(default_factory=dict)  # column index -> extra_columns JSON key
     rejected: list[RejectedRow] = field(default_factory=list)
+    note: str | None = None  # why a sheet was skipped (hidden …), Chinese then English: the ledger's note
 
     @property
     def rows_loaded(self) -> int:

@@ -242,6 +242,7 @@ def _summarise(result) -> dict:
     problems: list[str] = []
     checks: dict[str, str] = {}
     metadata: dict[str, dict] = {}
+    held: list[dict] = []  # records a gate held (gates/hold.py), so that the night could publish the rest
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             problems.append(f"{event.step_key}: {_root_cause(event.event_specific_data.error)}")
@@ -249,12 +250,14 @@ def _summarise(result) -> dict:
             ev = event.event_specific_data
             name = ev.check_name
             checks[name] = "passed" if ev.passed else f"FAILED ({ev.severity.value})"
+            if ev.metadata and "held" in ev.metadata:
+                held += list(ev.metadata["held"].value or [])
             if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
                 problems.append(f"check {name} failed")
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             mat = event.event_specific_data.materialization
             metadata[mat.asset_key.to_user_string()] = {k: v.value for k, v in mat.metadata.items()}
-    return {"success": result.success, "problems": problems, "checks": checks, "assets": metadata}
+    return {"success": result.success, "problems": problems, "checks": checks, "assets": metadata, "held": held}
 
 
 def _root_cause(err) -> str:
@@ -298,6 +301,13 @@ def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> 
                 print(f"  {line(e)}")
             if total > max_listed:
                 print(f"  … and {total - max_listed} more ({where})")
+    held = summary.get("held") or []
+    if held:
+        print(f"暂缓公示 held by the gates ({len(held)}; audit.gate_held_records, on each department's 整改清单):")
+        for h in held[:max_listed]:
+            print(f"  {h.get('department') or '?'} {h.get('dataset') or ''} {h.get('record_id')}: {h.get('reasons')}")
+        if len(held) > max_listed:
+            print(f"  … and {len(held) - max_listed} more (audit.gate_held_records)")
     failed_warn = [n for n, s in summary["checks"].items() if s != "passed"]
     print(f"闸门 gates: {len(summary['checks'])} checked, {len(failed_warn)} with warnings"
           + (f" ({', '.join(failed_warn)})" if failed_warn else ""))

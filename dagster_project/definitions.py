@@ -84,11 +84,8 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     finally:
         con.close()
     context.log.info(result.summary_line())
-    summary = {
-        "files_seen": result.files_seen, "files_loaded": result.files_loaded,
-        "files_quarantined": result.files_quarantined, "files_already_loaded": result.files_already_loaded,
-        "rows_read": result.rows_read, "rows_loaded": result.rows_loaded, "rows_rejected": result.rows_rejected,
-    }
+    # the counts, and this run's quarantines (unknown_department …) and notes: the build summary lists them
+    summary = result.metadata()
     for key in RAW_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata=summary if key.path[-1] == "ingest_ledger" else {})
 

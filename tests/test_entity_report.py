@@ -29,7 +29,7 @@ from dagster_project.entity_report import (
 
 # written independently of the package's own pattern: address, birth date, sequence, check
 ID_RE = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
-FAKE_ID = "110101199003071234"
+FAKE_ID = "110101199003071233"  # a valid 居民身份证号码 (GB 11643 check character 3)
 NON_PUBLIC = ("held", "not_public", "revoked", "expired", "repaired")
 
 
@@ -291,7 +291,8 @@ def test_id_numbers_in_the_data_are_scrubbed(warehouse, case, tmp_path):
 
 def test_scrub_and_normalise():
     assert scrub_id_numbers(f"身份证{FAKE_ID}，电话") == "身份证[证件号已隐去]，电话"
-    assert scrub_id_numbers("11010119900307123x") == "[证件号已隐去]"
+    assert scrub_id_numbers("11010519491231002x") == "[证件号已隐去]"
+    assert scrub_id_numbers("1101 0519 4912 3100 2X") == "[证件号已隐去]"
     uscc_like_id = "912102199003071234"  # all digits and shaped like an ID number
     assert scrub_id_numbers(uscc_like_id, keep={uscc_like_id}) == uscc_like_id
     assert scrub_id_numbers(f"{uscc_like_id} {FAKE_ID}", keep={uscc_like_id}) == f"{uscc_like_id} [证件号已隐去]"

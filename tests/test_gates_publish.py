@@ -65,19 +65,21 @@ def assert_blocked(warehouse, before: str, summary: dict, gate: str) -> None:
     con.close()
 
 
+# rows the public gate can blame: those records are held and the rest of the night publishes
+HELD_INJECTIONS = {
+    "id_number_in_public_text": "update marts.public_disclosure set penalty_content = '当事人 110105-19491231-002X' "
+                                "where record_id = (select min(record_id) from marts.public_disclosure)",
+    "natural_person_published": "update marts.public_disclosure set entity_type = '自然人' "
+                                "where record_id = (select min(record_id) from marts.public_disclosure)",
+    "record_past_its_window": f"update marts.public_disclosure set disclosure_until = date '{AS_OF}' - 1 "
+                              "where record_id = (select min(record_id) from marts.public_disclosure)",
+}
+# failures no row explains: publishing stops
 INJECTIONS = {
-    "id_number_in_public_text": (
-        "update marts.public_disclosure set penalty_content = '当事人110105194912310021' "
-        "where record_id = (select min(record_id) from marts.public_disclosure)", "gate_marts_public_disclosure"),
-    "natural_person_published": (
-        "update marts.public_disclosure set entity_type = '自然人' "
-        "where record_id = (select min(record_id) from marts.public_disclosure)", "gate_marts_public_disclosure"),
-    "record_past_its_window": (
-        f"update marts.public_disclosure set disclosure_until = date '{AS_OF}' - 1 "
-        "where record_id = (select min(record_id) from marts.public_disclosure)", "gate_marts_public_disclosure"),
     "reconciliation_gap": (
         "update audit.reconciliation set clean_rows = clean_rows - 1 "
         "where file_path = (select min(file_path) from audit.reconciliation)", "gate_audit_reconciliation"),
+    "public_view_missing": ("drop table marts.public_disclosure", "gate_marts_public_disclosure"),
 }
 
 
@@ -87,6 +89,48 @@ def test_injected_failure_blocks_publication(warehouse_copy, name):
     before = published_run_id(warehouse_copy)
     tamper(warehouse_copy, sql)
     assert_blocked(warehouse_copy, before, gate_and_publish(), gate)
+
+
+@pytest.mark.parametrize("name", sorted(HELD_INJECTIONS))
+def test_a_record_the_public_gate_blames_is_held_and_the_night_publishes(warehouse_copy, name):
+    con = duckdb.connect(str(work_db_path(warehouse_copy)), read_only=True)
+    record = con.execute("select min(record_id) from marts.public_disclosure").fetchall()[0][0]
+    public_before = con.execute("select count(*) from marts.public_disclosure").fetchall()[0][0]
+    con.close()
+    tamper(warehouse_copy, HELD_INJECTIONS[name])
+    summary = gate_and_publish()
+    assert summary["success"] and "published_warehouse" in summary["assets"]
+    assert summary["checks"]["gate_marts_public_disclosure"] == "passed"
+    assert [h["record_id"] for h in summary["held"]] == [record]
+    con = duckdb.connect(str(warehouse_copy), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.public_disclosure").fetchall()[0][0] == public_before - 1
+        assert con.execute("select disclosure_status from marts.fct_credit_record where record_id = ?",
+                           [record]).fetchall() == [("held",)]
+        assert con.execute("select count(*) from audit.gate_held_records where record_id = ?",
+                           [record]).fetchall() == [(1,)]
+        # on the department's 整改清单
+        assert con.execute("select count(*) from marts.fct_rectification_item where record_id = ? "
+                           "and rule_id = 'GATE_HELD'", [record]).fetchall() == [(1,)]
+        assert not con.execute("select count(*) from marts.public_disclosure where penalty_content like '%002X%'"
+                               ).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_a_killed_publish_leaves_no_file_behind_after_the_next(warehouse_copy):
+    """A publish killed mid-way leaves <warehouse>.publishing-<pid>; the next publish removes it (its process is
+    gone), and leaves a live publisher's file alone."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = warehouse_copy.parent / f"{warehouse_copy.name}.publishing-{dead.stdout.strip()}"
+    stale.write_bytes(b"half a database")
+    live = warehouse_copy.parent / f"{warehouse_copy.name}.publishing-1"   # pid 1 is always alive
+    live.write_bytes(b"someone else's")
+    assert gate_and_publish()["success"]
+    assert not stale.exists() and live.exists()
 
 
 def test_missing_suite_file_is_a_failed_gate(warehouse_copy, tmp_path, monkeypatch):

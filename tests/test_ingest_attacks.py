@@ -381,8 +381,6 @@ def test_through_dbt_serials_parse_scientific_amounts_are_held_unknown_departmen
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="needs the department in submission_id (macros/staging.sql) and in "
-                   "audit_reconciliation's joins: the same bytes from two departments collide there")
 def test_through_dbt_the_same_file_from_two_departments_builds_and_reconciles(tmp_path):
     drops = tmp_path / "drops"
     text = _penalty_csv_rows([dict(no="E-SHARED", decision_date="2026-03-05")])

@@ -14,7 +14,8 @@
    expression) replaces a party identifier's expression in place (uscc, org_code, id_no). #}
 {% macro stg_common_select(dataset, dataset_columns, standard_columns, overrides={}) -%}
     {%- set all_columns = common_raw_columns() + dataset_columns -%}
-        md5(file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as {{ dbt.type_string() }})) as submission_id,
+        -- one row of one department's file (the same bytes from two departments are two submissions)
+        md5(department || '|' || file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as {{ dbt.type_string() }})) as submission_id,
         '{{ dataset }}' as dataset,
         department,
         drop_date,

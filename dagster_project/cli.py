@@ -276,6 +276,14 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _say(text: str = "") -> None:
+    """One line of the terminal summary: file names and reasons come from departments, so ID numbers are
+    scrubbed (dagster_project/pii.py) before anything is printed."""
+    from dagster_project import pii
+
+    print(pii.scrub(text))
+
+
 def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> None:
     """The terminal's summary of a build. From the raw ingest asset's metadata (IngestResult.metadata()): the
     counts, then each file (or sheet) quarantined this run with its reason, and what was skipped and why (hidden
@@ -283,7 +291,7 @@ def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> 
     raw.ingest_ledger)."""
     raw = summary["assets"].get("raw/ingest_ledger", {})
     if raw:
-        print(f"归集 ingest: {raw.get('files_loaded')} files loaded, {raw.get('files_quarantined')} quarantined, "
+        _say(f"归集 ingest: {raw.get('files_loaded')} files loaded, {raw.get('files_quarantined')} quarantined, "
               f"{raw.get('files_already_loaded')} already loaded; rows {raw.get('rows_loaded')} loaded, "
               f"{raw.get('rows_rejected')} rejected")
         for title, key, where, line in (
@@ -296,24 +304,24 @@ def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> 
             total = raw.get(f"{key}_count", len(entries))
             if not entries:
                 continue
-            print(f"{title} ({total}):")
+            _say(f"{title} ({total}):")
             for e in entries[:max_listed]:
-                print(f"  {line(e)}")
+                _say(f"  {line(e)}")
             if total > max_listed:
-                print(f"  … and {total - max_listed} more ({where})")
+                _say(f"  … and {total - max_listed} more ({where})")
     held = summary.get("held") or []
     if held:
-        print(f"暂缓公示 held by the gates ({len(held)}; audit.gate_held_records, on each department's 整改清单):")
+        _say(f"暂缓公示 held by the gates ({len(held)}; audit.gate_held_records, on each department's 整改清单):")
         for h in held[:max_listed]:
-            print(f"  {h.get('department') or '?'} {h.get('dataset') or ''} {h.get('record_id')}: {h.get('reasons')}")
+            _say(f"  {h.get('department') or '?'} {h.get('dataset') or ''} {h.get('record_id')}: {h.get('reasons')}")
         if len(held) > max_listed:
-            print(f"  … and {len(held) - max_listed} more (audit.gate_held_records)")
+            _say(f"  … and {len(held) - max_listed} more (audit.gate_held_records)")
     failed_warn = [n for n, s in summary["checks"].items() if s != "passed"]
-    print(f"闸门 gates: {len(summary['checks'])} checked, {len(failed_warn)} with warnings"
+    _say(f"闸门 gates: {len(summary['checks'])} checked, {len(failed_warn)} with warnings"
           + (f" ({', '.join(failed_warn)})" if failed_warn else ""))
     pub = summary["assets"].get("published_warehouse", {})
-    print(f"发布 published: {pub.get('path', warehouse)}")
-    print(f"日志 log: {summary.get('log_file')}")
+    _say(f"发布 published: {pub.get('path', warehouse)}")
+    _say(f"日志 log: {summary.get('log_file')}")
 
 
 def cmd_rekey(args) -> int:

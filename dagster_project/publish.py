@@ -6,6 +6,7 @@ file open keeps reading it (the old inode lives until closed). The last N publis
 """
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 
 from dagster_project import pii
+from dagster_project.paths import SEEDS_DIR
 from dagster_project.settings import connect_duckdb, history_dir, work_db_path
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
@@ -86,19 +88,18 @@ def _quote(name: str) -> str:
 
 
 def _write_table_access(con, published: list[str]) -> None:
-    """audit.table_access: who may read each published table (seed table_audiences, read from the build
-    being published; a table it does not name is internal)."""
-    has_seed = con.execute("select count(*) from information_schema.tables where table_catalog = 'work' "
-                           "and table_schema = 'ref' and table_name = 'table_audiences'").fetchall()[0][0]
-    seed = "work.ref.table_audiences" if has_seed else (
-        "(select null::varchar as table_name, null::varchar as audience, null::boolean as holds_person_names, "
-        "null::varchar as note_zh where false)")
-    con.execute("create or replace table audit.table_access as "
-                "select p.table_name, coalesce(a.audience, 'internal') as audience, "
-                "coalesce(a.holds_person_names, true) as holds_person_names, "
-                "coalesce(a.note_zh, '未登记的表按内部表处理') as note_zh "
-                f"from (select unnest(?::varchar[]) as table_name) as p left join {seed} as a using (table_name) "
-                "order by 1", [sorted(published + ["audit.build_info", "audit.table_access"])])
+    """audit.table_access: who may read each published table (seed table_audiences.csv, read from the project:
+    a Spark build brings no ref schema to the working database; a table the seed does not name is internal)."""
+    with open(SEEDS_DIR / "table_audiences.csv", encoding="utf-8", newline="") as f:
+        seed = {r["table_name"]: r for r in csv.DictReader(f)}
+    rows = []
+    for table in sorted(set(published) | {"audit.build_info", "audit.table_access"}):
+        r = seed.get(table)
+        rows.append((table, r["audience"], r["holds_person_names"].strip().lower() == "true", r["note_zh"]) if r
+                    else (table, "internal", True, "未登记的表按内部表处理"))
+    con.execute("create or replace table audit.table_access (table_name varchar, audience varchar, "
+                "holds_person_names boolean, note_zh varchar)")
+    con.executemany("insert into audit.table_access values (?, ?, ?, ?)", rows)
 
 
 def remove_stale_staging(warehouse: Path) -> list[Path]:

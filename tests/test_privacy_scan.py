@@ -93,7 +93,10 @@ def planted(tmp_path_factory):
     root = tmp_path_factory.mktemp("planted")
     folder = root / "drops" / "swj" / "2026-11-16"
     folder.mkdir(parents=True)
-    with open(folder / "行政处罚.csv", "w", encoding="utf-8-sig", newline="") as f:
+    # file names are text a department chooses too: one carries an ID number, and a file that cannot be read
+    # (quarantined, so listed in the build summary) another
+    (folder / f"经办人{spellings(IDS[6])[2]}的说明.txt").write_text("不是数据文件", encoding="utf-8")
+    with open(folder / f"行政处罚_{IDS[5]}.csv", "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=PENALTY_HEADER)
         writer.writeheader()
         writer.writerows(planted_rows())
@@ -114,9 +117,16 @@ def _leaks(text: str) -> list[str]:
     return [n for v in _variants(text) for n in pii.find_id_numbers(v)]
 
 
-def test_the_night_publishes_despite_the_planted_rows(planted):
+def test_the_night_publishes_despite_the_planted_rows(planted, capsys):
+    from dagster_project.cli import _print_run_summary
+
     warehouse, _, summary = planted
     assert summary["success"] and warehouse.is_file()
+    # the terminal summary lists the quarantined file by its name, scrubbed
+    _print_run_summary(summary, warehouse)
+    printed = capsys.readouterr().out
+    assert "的说明.txt" in printed and pii.ID_REDACTED in printed
+    assert not _leaks(printed)
 
 
 def test_no_published_text_cell_holds_an_id_number(planted):
@@ -150,6 +160,13 @@ def test_no_published_text_cell_holds_an_id_number(planted):
         access = dict(con.execute("select table_name, audience from audit.table_access").fetchall())
         assert access["marts.public_disclosure"] == "public"
         assert {a for t, a in access.items() if t != "marts.public_disclosure"} == {"internal"}
+        tables = {f"{s}.{t}" for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables").fetchall()}
+        assert set(access) == tables
+        # every published table is named in the seed on purpose (an unnamed one would read as internal)
+        from dagster_project.paths import SEEDS_DIR
+        with open(SEEDS_DIR / "table_audiences.csv", encoding="utf-8") as f:
+            assert tables <= {r["table_name"] for r in csv.DictReader(f)}
     finally:
         con.close()
 

@@ -3,8 +3,9 @@
     from dagster_project.report import render_monthly_report, ReportFiles
     files = render_monthly_report(warehouse, "2026-03", out_dir)
 
-Inputs: marts.dual_disclosure_compliance, marts.fct_rectification_item and
-marts.fct_rule_violation_summary (read-only). Thresholds: dbt_credit/seeds/report_thresholds.csv.
+Inputs: marts.dual_disclosure_compliance, marts.fct_rectification_item,
+marts.fct_rule_violation_summary and (when present) marts.fct_intake_file and
+marts.fct_intake_rejection_summary (read-only). Thresholds: dbt_credit/seeds/report_thresholds.csv.
 Fonts: SimHei.ttf from the installed mplfonts package (no system fonts are used).
 """
 from __future__ import annotations

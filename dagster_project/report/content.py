@@ -149,7 +149,10 @@ def build_document(
         Para(
             figures
             + f"应报送部门{md.expected_departments}个，实际报送{md.reporting_departments}个；"
-            f"漏报{md.missing_reports}项，涉及{md.missing_departments}个部门。"
+            f"漏报{md.missing_reports}项，涉及{md.missing_departments}个部门"
+            + (f"；报送失败{len(md.failed_departments)}个部门（{_names(md.failed_departments)}）"
+               if md.failed_departments else "")
+            + "。"
         )
     )
     add(TableBlock(T.headline_table(md)))
@@ -203,12 +206,34 @@ def build_document(
     add(Figure(violations_png, "图2  本月高频问题"))
     add(TableBlock(T.violation_table(md, limit=T.TOP_VIOLATIONS)))
 
-    # 六、整改要求
-    add(Heading("六、整改要求"))
-    if md.items:
+    # 六、报送文件无法读取及被拒收的数据
+    add(Heading("六、报送文件无法读取及被拒收的数据"))
+    if not md.intake_available:
+        add(Para("数据仓库中没有归集结果表（marts.fct_intake_file），本月未统计无法读取的文件和被拒收的数据。"))
+    elif md.intake:
+        failed = md.failed_departments
         add(
             Para(
-                f"请以下{len(md.items)}个部门对照所附整改清单，逐条核实不合规、迟报记录，"
+                f"{mz}有{len(md.intake)}个部门报送的文件无法读取或部分数据行被拒收，这些数据未能归集，"
+                "不计入上述各项指标。"
+                + (f"其中{_names(failed)}报送的文件全部未能入库，本月记为“报送失败”（不计漏报，不参与排名）。"
+                   if failed else "")
+                + "请有关部门按表10所列原因和整改要求修正后重新报送；各部门整改清单首先列出这些文件。"
+            )
+        )
+        add(TableBlock(T.intake_table(md)))
+    else:
+        add(Para(f"{mz}各部门报送的文件均已读取，没有被拒收的数据。"))
+
+    # 七、整改要求
+    add(Heading("七、整改要求"))
+    rect = T.rectification_departments(md)
+    if rect:
+        add(
+            Para(
+                f"请以下{len(rect)}个部门对照所附整改清单，"
+                + ("先处理无法读取、被拒收的文件，再" if md.intake else "")
+                + "逐条核实不合规、迟报记录，"
                 "更正后重新报送；被通报批评的部门要分析原因、落实责任，在下一报送周期内完成整改。"
             )
         )
@@ -231,7 +256,8 @@ def build_document(
     add(
         Para(
             "数据来源：信用数据仓库 marts.dual_disclosure_compliance（部门×月份×数据集报送质量）、"
-            "marts.fct_rule_violation_summary（规则违反汇总）、marts.fct_rectification_item（整改清单），"
+            "marts.fct_rule_violation_summary（规则违反汇总）、marts.fct_rectification_item（整改清单）、"
+            "marts.fct_intake_file 和 marts.fct_intake_rejection_summary（报送文件归集结果），"
             f"报送月份 {md.month}。",
             small=True,
         )

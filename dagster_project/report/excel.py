@@ -17,7 +17,10 @@ import xlsxwriter
 
 from . import tables as T
 from .fmt import ISSUE_KIND_ZH, dataset_zh, month_zh
-from .model import Item
+from .model import INTAKE_FILE_REFUSED, Department, IntakeProblem, Item
+
+#: The first sheet of a department's 整改清单 when some of its files or rows were refused at intake.
+INTAKE_SHEET = "报送文件拒收"
 
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -141,12 +144,20 @@ def rectification_filename(department: str, department_name: str, month: str) ->
 
 
 def write_rectification_workbook(path: Path, department: str, items: list[Item], *, month: str,
-                                 issuer: str, as_of: date) -> None:
-    name = items[0].department_name
+                                 issuer: str, as_of: date, intake: list[IntakeProblem] = (),
+                                 dept: Department | None = None, department_name: str | None = None) -> None:
+    """One department's 整改清单: first the files and rows refused at intake (sheet 报送文件拒收, when any), then
+    the items, then 说明."""
+    name = department_name or (dept.department_name if dept else None) or (
+        items[0].department_name if items else intake[0].department_name)
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
     wb.set_properties({"title": f"{name}{month_zh(month)}双公示信用信息整改清单", "author": issuer,
                        "company": issuer, "created": _created(as_of)})
     fm = _Formats(wb)
+    if intake:
+        cols = T.INTAKE_COLUMNS[2:]  # the department is the workbook's
+        _write_sheet(wb, fm, INTAKE_SHEET, [c.label for c in cols],
+                     ([T.excel_value(c, v) for c, v in zip(cols, r[2:])] for r in T.intake_rows(intake)))
 
     def row(it: Item) -> list[tuple[Any, str]]:
         return [
@@ -169,15 +180,22 @@ def write_rectification_workbook(path: Path, department: str, items: list[Item],
     violations = sum(1 for it in items if it.issue_kind == "violation" and not it.is_warning)
     warnings_ = sum(1 for it in items if it.is_warning)
     late = sum(1 for it in items if it.issue_kind == "late")
+    refused_files = sum(1 for p in intake if p.kind == INTAKE_FILE_REFUSED)
+    refused_rows = sum(p.rows or 0 for p in intake if p.kind != INTAKE_FILE_REFUSED)
     info = [
         ("部门", f"{name}（{department}）"),
         ("报送月份", month),
+        ("报送状态", dept.status_zh if dept else ""),
+        ("无法读取的文件（工作表）", refused_files),
+        ("被拒收的数据行", refused_rows),
         ("问题条数", len(items)),
         ("其中：不合规", violations),
         ("其中：迟报", late),
         ("其中：提示（不影响合规）", warnings_),
-        ("整改要求", "请逐条核实，更正后重新报送；迟报记录请说明原因并落实按时报送。"),
-        ("说明", "“报送值”为部门报送的原始内容，按文本原样列示；一条记录违反多条规则的，每条规则列为一行。"),
+        ("整改要求", ("请先按“报送文件拒收”表所列原因和整改要求修正文件后重新报送；" if intake else "")
+         + "请逐条核实，更正后重新报送；迟报记录请说明原因并落实按时报送。"),
+        ("说明", "“报送值”为部门报送的原始内容，按文本原样列示；一条记录违反多条规则的，每条规则列为一行。"
+         + ("被拒收的数据行只列行数和行号，不列报送内容。" if intake else "")),
         ("发文单位", issuer),
     ]
     _write_sheet(wb, fm, "说明", ["项目", "内容"],

@@ -5,6 +5,7 @@ rows (never by averaging rates), and kept as exact fractions until it is formatt
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections import defaultdict
@@ -24,6 +25,16 @@ TREND_MONTHS = 12
 COMPLIANCE_TABLE = "marts.dual_disclosure_compliance"
 ITEM_TABLE = "marts.fct_rectification_item"
 VIOLATION_TABLE = "marts.fct_rule_violation_summary"
+#: What each drop became (optional: a warehouse built before issue 17 lacks them; the section then says so).
+INTAKE_TABLE = "marts.fct_intake_file"
+REJECTION_TABLE = "marts.fct_intake_rejection_summary"
+
+SUBMISSION_FAILED = "报送失败"
+STATUS_REPORTED = "已报送"
+STATUS_MISSING = "漏报"
+STATUS_NOTHING = "未报送"
+INTAKE_FILE_REFUSED = "文件无法读取"
+INTAKE_ROWS_REFUSED = "数据行被拒收"
 
 
 def _ratio(num: int, den: int) -> Fraction | None:
@@ -109,6 +120,17 @@ class Department:
     rank: int | None = None
     verdict: str | None = None  # "praise" | "criticise" | None
     reasons: tuple[str, ...] = ()
+    # sent files in the month, every one refused (quarantined or every row rejected): 报送失败, not 漏报
+    submission_failed: bool = False
+
+    @property
+    def status_zh(self) -> str:
+        """报送状态: 报送失败 (sent, nothing could be loaded) / 已报送 / 漏报 (expected, sent nothing) / 未报送."""
+        if self.submission_failed:
+            return SUBMISSION_FAILED
+        if self.reported:
+            return STATUS_REPORTED
+        return STATUS_MISSING if self.missing_datasets else STATUS_NOTHING
 
     @property
     def missing_report_count(self) -> int:
@@ -184,6 +206,34 @@ class Item:
         return self.issue_kind == "violation" and (self.severity or "").lower() in ("warn", "warning")
 
 
+@dataclass(frozen=True)
+class IntakeProblem:
+    """A file (or sheet) of the month that could not be read, or the rows of one file refused for one reason.
+    Never the refused cells: names, reasons, counts and row numbers only."""
+
+    department: str
+    department_name: str
+    drop_date: date | None
+    file_name: str
+    file_path: str
+    sheet_name: str | None
+    kind: str  # INTAKE_FILE_REFUSED | INTAKE_ROWS_REFUSED
+    reason_code: str | None
+    reason_zh: str | None  # the file's own reason (a refused file) or the code's label (refused rows)
+    what_to_do_zh: str | None
+    rows: int | None = None  # refused rows (INTAKE_ROWS_REFUSED)
+    first_row: int | None = None
+    last_row: int | None = None
+
+    @property
+    def rows_zh(self) -> str | None:
+        if self.first_row is None:
+            return None
+        if self.last_row is None or self.last_row == self.first_row:
+            return f"第{self.first_row}行"
+        return f"第{self.first_row}–{self.last_row}行"
+
+
 @dataclass
 class MonthData:
     month: str
@@ -199,6 +249,12 @@ class MonthData:
     items: dict[str, list[Item]]  # department -> items, departments sorted
     thresholds: tuple[Threshold, ...]
     prev_departments: dict[str, Department] = field(default_factory=dict)
+    intake: dict[str, list[IntakeProblem]] = field(default_factory=dict)  # department -> refused files, rows
+    intake_available: bool = True  # the warehouse has the intake tables
+
+    @property
+    def failed_departments(self) -> list[Department]:
+        return [d for d in self.departments if d.submission_failed]
 
     @property
     def expected_departments(self) -> int:
@@ -405,14 +461,90 @@ def _load_items(con, month: str) -> dict[str, list[Item]]:
     return dict(sorted(out.items()))
 
 
+def _has_tables(con, *tables: str) -> bool:
+    have = {
+        f"{s}.{t}"
+        for s, t in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
+    return all(t in have for t in tables)
+
+
+def _load_intake_status(con, first: str, last: str) -> dict[tuple[str, str], tuple[str, str, bool]]:
+    """(department, month) -> (name, district, failed) for registered departments that sent files:
+    failed when some file or row was refused and nothing of the month's latest attempts was loaded."""
+    sql = f"""
+        select department, {_MONTH_SQL} as m, any_value(department_name), any_value(district),
+               count(*) filter (where is_refused or rows_rejected > 0) > 0
+               and coalesce(sum(rows_loaded), 0) = 0
+               and count(*) filter (where status = 'already_loaded') = 0
+        from {INTAKE_TABLE}
+        where is_known_department and is_latest_attempt and {_MONTH_SQL} between ? and ?
+        group by 1, 2
+    """
+    return {(str(r[0]), r[1]): (str(r[2] or r[0]), str(r[3] or "未注明"), bool(r[4]))
+            for r in con.execute(sql, [first, last]).fetchall()}
+
+
+def _load_intake_problems(con, month: str) -> dict[str, list[IntakeProblem]]:
+    sql = f"""
+        select department, department_name, try_cast(drop_date as date), file_name, file_path, sheet_name,
+               kind, reason_code, reason_zh, what_to_do_zh, rows, first_row, last_row
+        from (
+            select department, department_name, drop_date, file_name, file_path, sheet_name,
+                   0 as k, '{INTAKE_FILE_REFUSED}' as kind, reason_code,
+                   coalesce(reason_zh, reason_label_zh) as reason_zh, what_to_do_zh,
+                   null::bigint as rows, null::bigint as first_row, null::bigint as last_row
+            from {INTAKE_TABLE}
+            where is_refused and is_known_department and is_latest_attempt and {_MONTH_SQL} = ?
+            union all
+            select r.department, r.department_name, r.drop_date, r.file_name, r.file_path, r.sheet_name,
+                   1, '{INTAKE_ROWS_REFUSED}', r.reason_code, r.reason_label_zh, r.what_to_do_zh,
+                   r.rejected_rows, r.first_source_row, r.last_source_row
+            from {REJECTION_TABLE} as r
+            inner join {INTAKE_TABLE} as f using (intake_file_id)
+            where f.is_known_department and f.is_latest_attempt and {_MONTH_SQL.replace("month", "r.month")} = ?
+        )
+        order by department, drop_date nulls last, file_path, sheet_name nulls first, k, reason_code
+    """
+    out: dict[str, list[IntakeProblem]] = defaultdict(list)
+    for r in con.execute(sql, [month, month]).fetchall():
+        out[str(r[0])].append(
+            IntakeProblem(
+                department=str(r[0]),
+                department_name=str(r[1] if r[1] is not None else r[0]),
+                drop_date=r[2],
+                file_name=str(r[3] or r[4]),
+                file_path=str(r[4]),
+                sheet_name=r[5],
+                kind=str(r[6]),
+                reason_code=r[7],
+                reason_zh=r[8],
+                what_to_do_zh=r[9],
+                rows=None if r[10] is None else int(r[10]),
+                first_row=None if r[11] is None else int(r[11]),
+                last_row=None if r[12] is None else int(r[12]),
+            )
+        )
+    return dict(sorted(out.items()))
+
+
 # --------------------------------------------------------------------------- computing
 
 
-def _departments(rows: list[MartRow]) -> dict[str, Department]:
+def _departments(rows: list[MartRow], intake: dict[str, tuple[str, str, bool]] | None = None
+                 ) -> dict[str, Department]:
+    """Departments of the month's mart rows, plus registered departments that sent only files nothing of which
+    reached the mart (``intake``: department -> (name, district, failed)); a failed department is 报送失败, so none
+    of its datasets counts as 漏报."""
+    intake = intake or {}
     by: dict[str, list[MartRow]] = defaultdict(list)
     for r in rows:
         by[r.department].append(r)
     out = {}
+    for dept, (name, district, failed) in intake.items():
+        if failed and dept not in by:
+            out[dept] = Department(department=dept, department_name=name, district=district, counts=Counts(),
+                                   datasets=(), missing_datasets=(), submission_failed=True)
     for dept, rs in sorted(by.items()):
         rs = sorted(rs, key=lambda r: (DATASET_ORDER.get(r.dataset, 9), r.dataset))
         out[dept] = Department(
@@ -422,8 +554,9 @@ def _departments(rows: list[MartRow]) -> dict[str, Department]:
             counts=total(r.counts for r in rs),
             datasets=tuple(r.dataset for r in rs),
             missing_datasets=tuple(r.dataset for r in rs if r.is_missing_report),
+            submission_failed=intake.get(dept, ("", "", False))[2] and not any(r.counts.records for r in rs),
         )
-    return out
+    return dict(sorted(out.items()))
 
 
 def _sort_key(counts: Counts, tiebreak: str):
@@ -527,9 +660,18 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -
     con = _connect(warehouse)
     try:
         _check_tables(con)
-        all_rows = _load_rows(con, min(first, prev_month), month)
+        intake_available = _has_tables(con, INTAKE_TABLE, REJECTION_TABLE)
+        status = _load_intake_status(con, min(first, prev_month), month) if intake_available else {}
+        failed = {k for k, v in status.items() if v[2]}
+        # a department that sent files, all refused, is 报送失败 that month: none of its datasets is 漏报
+        all_rows = [
+            dataclasses.replace(r, is_missing_report=False)
+            if (r.department, r.month) in failed and r.is_missing_report else r
+            for r in _load_rows(con, min(first, prev_month), month)
+        ]
         rows = [r for r in all_rows if r.month == month]
-        if not rows:
+        sent = {d for (d, m) in status if m == month}
+        if not rows and not sent:
             have = con.execute(
                 f"select min({_MONTH_SQL}), max({_MONTH_SQL}), count(*) from {COMPLIANCE_TABLE}"
             ).fetchone()
@@ -542,7 +684,7 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -
                 f"{month} 没有任何报送数据（{COMPLIANCE_TABLE} 中无该月记录），无法生成该月通报；{span}。"
             )
         received = sum(r.counts.records for r in rows)
-        if received == 0:
+        if received == 0 and not sent:
             missing = sum(1 for r in rows if r.is_missing_report)
             raise NoDataError(
                 f"{month} 没有任何报送数据：当月未收到任何记录（{COMPLIANCE_TABLE} 中该月 {len(rows)} 行"
@@ -550,12 +692,16 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -
             )
         violations = _load_violations(con, month)
         items = _load_items(con, month)
+        intake = _load_intake_problems(con, month) if intake_available else {}
     finally:
         con.close()
 
+    def intake_of(m: str) -> dict[str, tuple[str, str, bool]]:
+        return {d: v for (d, mm), v in status.items() if mm == m}
+
     prev_rows = [r for r in all_rows if r.month == prev_month]
-    depts = _departments(rows)
-    prev_depts = _departments(prev_rows)
+    depts = _departments(rows, intake_of(month))
+    prev_depts = _departments(prev_rows, intake_of(prev_month))
     for code, d in depts.items():
         if code in prev_depts:
             d.prev = prev_depts[code].counts
@@ -598,4 +744,6 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -
         items=items,
         thresholds=thresholds,
         prev_departments=prev_depts,
+        intake=intake,
+        intake_available=intake_available,
     )

@@ -11,7 +11,7 @@ from . import tables as T
 from .charts import trend_chart, violations_chart
 from .content import DEFAULT_DOC_PREFIX, DEFAULT_ISSUER, REPORT_NAME, build_document
 from .errors import ReportError
-from .excel import rectification_filename, write_rectification_workbook, write_report_workbook
+from .excel import INTAKE_SHEET, rectification_filename, write_rectification_workbook, write_report_workbook
 from .fmt import fmt_pct, shift_month
 from .html import render_html
 from .model import MONTH_RE, load_month
@@ -30,13 +30,16 @@ MAIN_SHEETS = (
     "通报批评名单",
     "高频问题",
     "月度趋势",
+    "报送文件拒收情况",
     "整改清单汇总",
     "部门数据集明细",
     "评定标准",
     "指标口径",
 )
-#: Sheets of each department's 整改清单 workbook.
+#: Sheets of each department's 整改清单 workbook; one whose files or rows were refused at intake gets
+#: RECTIFICATION_INTAKE_SHEET first.
 RECTIFICATION_SHEETS = ("整改清单", "说明")
+RECTIFICATION_INTAKE_SHEET = INTAKE_SHEET
 
 
 @dataclass(frozen=True)
@@ -136,11 +139,13 @@ def render_monthly_report(
     stem = f"{REPORT_NAME}_{month}"
     html_path, pdf_path, xlsx_path = (out_dir / f"{stem}.{ext}" for ext in ("html", "pdf", "xlsx"))
 
-    # 整改清单, one workbook per department with items
+    # 整改清单, one workbook per department with refused files or rows, or items
     rect_paths: dict[str, Path] = {}
-    for dept, items in md.items.items():
-        p = rect_dir / rectification_filename(dept, items[0].department_name, month)
-        write_rectification_workbook(p, dept, items, month=month, issuer=issuer, as_of=as_of)
+    by_code = {d.department: d for d in md.departments}
+    for dept, name in T.rectification_departments(md).items():
+        p = rect_dir / rectification_filename(dept, name, month)
+        write_rectification_workbook(p, dept, md.items.get(dept, []), month=month, issuer=issuer, as_of=as_of,
+                                     intake=md.intake.get(dept, []), dept=by_code.get(dept), department_name=name)
         rect_paths[dept] = p
     written = set(rect_paths.values())
     for stale in rect_dir.glob(f"*_{month}.xlsx"):  # left by an earlier run of this month
@@ -172,6 +177,7 @@ def render_monthly_report(
         T.criticise_table(md),
         T.violation_table(md),
         T.trend_table(md),
+        T.intake_table(md),
         T.rectification_table(md, names),
         T.detail_table(md),
         T.threshold_table(md),

@@ -13,7 +13,7 @@ from .fmt import (
     fmt_pp,
     month_zh,
 )
-from .model import Group, MonthData, delta
+from .model import INTAKE_FILE_REFUSED, Group, MonthData, delta
 from .thresholds import ACTION_ZH, COMPARATOR_ZH, pct_exact
 
 # Column kinds: how a value is shown (PDF/HTML) and written (Excel).
@@ -127,7 +127,12 @@ METRIC_DEFINITIONS: list[tuple[str, str]] = [
         "错码：统一社会信用代码缺失或不符合 GB 32100-2015 校验规则；"
         "重码：同一统一社会信用代码对应两个及以上不同的（规范化后非空）名称。",
     ),
-    ("漏报", "应报送某数据集的部门当月未报送任何该数据集记录，每个部门×数据集计一项。"),
+    ("漏报", "应报送某数据集的部门当月未报送任何该数据集记录，每个部门×数据集计一项；报送了文件但全部无法读取或被拒收的部门计为“报送失败”，不计漏报。"),
+    (
+        "报送失败",
+        "部门当月报送了文件，但没有任何一条数据入库：文件全部无法读取（已隔离），或其中的数据行全部被拒收。"
+        "报送失败的部门不参与排名，其文件和原因见“报送文件无法读取及被拒收的数据”。",
+    ),
     ("完整率", "已填写的数据项数 ÷ 标准要求的数据项数（仅在“部门数据集明细”中按部门×数据集列示）。"),
     ("应报送部门", "当月应报送至少一个数据集的部门（含当月有报送的部门）。"),
 ]
@@ -162,6 +167,8 @@ def headline_table(md: MonthData) -> Table:
         int_row("实际报送部门数（个）", md.reporting_departments, prev_reporting),
         int_row("漏报项数（部门×数据集）", md.missing_reports, prev_missing),
         int_row("漏报部门数（个）", md.missing_departments, prev_missing_depts),
+        int_row("报送失败部门数（个）", len(md.failed_departments),
+                sum(1 for d in prev_depts.values() if d.submission_failed) if prev_depts else None),
         int_row("表扬部门数（个）", len(md.praised), None),
         int_row("通报批评部门数（个）", len(md.criticised), None),
     ]
@@ -206,10 +213,11 @@ def department_table(md: MonthData) -> Table:
                 c.code_conflict,
                 c.code_error_rate,
                 d.missing_zh,
+                d.status_zh,
                 _verdict_zh(d.verdict),
             ]
         )
-        styles.append(d.verdict)
+        styles.append(d.verdict or ("criticise" if d.submission_failed else None))
     return Table(
         key="departments",
         sheet="部门排名",
@@ -232,6 +240,7 @@ def department_table(md: MonthData) -> Table:
             Col("重码条数", "int", 14, pdf=False),
             Col("重错码率", "rate3", 16),
             Col("漏报", "text", 15),
+            Col("报送状态", "text", 15),
             Col("评定", "text", 15),
         ],
         rows=rows,
@@ -439,10 +448,18 @@ def trend_table(md: MonthData) -> Table:
     )
 
 
+def rectification_departments(md: MonthData) -> dict[str, str]:
+    """Department code -> name of every department with a 整改清单: refused files or rows, or items."""
+    names = {d.department: d.department_name for d in md.departments}
+    out = {dept: ps[0].department_name for dept, ps in md.intake.items()}
+    out.update({dept: items[0].department_name for dept, items in md.items.items()})
+    return {dept: names.get(dept, out[dept]) for dept in sorted(out)}
+
+
 def rectification_table(md: MonthData, filenames: dict[str, str]) -> Table:
     rows = []
-    for dept, items in md.items.items():
-        name = items[0].department_name
+    for dept, name in rectification_departments(md).items():
+        items = md.items.get(dept, [])
         records = {(it.dataset, it.record_id, it.source_file, it.source_row) for it in items}
         rows.append(
             [
@@ -452,6 +469,7 @@ def rectification_table(md: MonthData, filenames: dict[str, str]) -> Table:
                 sum(1 for it in items if it.issue_kind == "late"),
                 sum(1 for it in items if it.is_warning),
                 len(records),
+                len(md.intake.get(dept, [])),
                 filenames.get(dept, ""),
             ]
         )
@@ -466,10 +484,68 @@ def rectification_table(md: MonthData, filenames: dict[str, str]) -> Table:
             Col("迟报问题（条）", "int", 18),
             Col("提示（条）", "int", 14),
             Col("涉及记录（条）", "int", 18),
-            Col("整改清单文件", "text", 72),
+            Col("文件拒收问题（项）", "int", 18),
+            Col("整改清单文件", "text", 60),
         ],
         rows=rows,
-        note="一条记录违反多条规则的，每条规则列为一个问题；“提示”为不影响合规判定的疑似问题，请核实。",
+        note="一条记录违反多条规则的，每条规则列为一个问题；“提示”为不影响合规判定的疑似问题，请核实。"
+        "文件拒收问题：无法读取的文件（工作表），以及每个文件按原因汇总的被拒收数据行（见表10）。",
+    )
+
+
+INTAKE_COLUMNS = [
+    Col("部门编码", "text", 14, pdf=False),
+    Col("部门", "text", 26),
+    Col("报送日期", "text", 18),
+    Col("文件名", "text", 34),
+    Col("工作表", "text", 14, pdf=False),
+    Col("处理结果", "text", 16),
+    Col("原因代码", "text", 16, pdf=False),
+    Col("原因", "text", 40),
+    Col("拒收行数", "int", 12),
+    Col("拒收行号", "text", 14, pdf=False),
+    Col("整改要求", "text", 44),
+]
+
+
+def intake_rows(problems) -> list[list]:
+    return [
+        [
+            p.department,
+            p.department_name,
+            p.drop_date,
+            p.file_name,
+            p.sheet_name,
+            p.kind,
+            p.reason_code,
+            p.reason_zh,
+            p.rows,
+            p.rows_zh,
+            p.what_to_do_zh,
+        ]
+        for p in problems
+    ]
+
+
+def intake_table(md: MonthData) -> Table:
+    problems = [p for ps in md.intake.values() for p in ps]
+    files = sum(1 for p in problems if p.kind == INTAKE_FILE_REFUSED)
+    rows_refused = sum(p.rows or 0 for p in problems if p.kind != INTAKE_FILE_REFUSED)
+    failed = md.failed_departments
+    note = (
+        f"本月无法读取的文件（工作表）{files}个，被拒收的数据行{fmt_int(rows_refused)}行，涉及{len(md.intake)}个部门"
+        + (f"；报送失败（报送的文件全部未能入库）的部门{len(failed)}个：{'、'.join(d.department_name for d in failed)}"
+           if failed else "")
+        + "。被拒收数据行只列行数和行号，不列报送内容；原因代码及说明见 dagster_project/ingest/README.md。"
+    )
+    return Table(
+        key="intake",
+        sheet="报送文件拒收情况",
+        title="表10  报送文件无法读取及被拒收的数据",
+        columns=list(INTAKE_COLUMNS),
+        rows=intake_rows(problems),
+        note=note,
+        row_styles=["criticise" if p.department in {d.department for d in failed} else None for p in problems],
     )
 
 

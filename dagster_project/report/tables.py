@@ -495,8 +495,8 @@ def rectification_table(md: MonthData, filenames: dict[str, str]) -> Table:
 
 INTAKE_COLUMNS = [
     Col("部门编码", "text", 14, pdf=False),
-    Col("部门", "text", 26),
-    Col("报送日期", "text", 18),
+    Col("部门", "text", 22),
+    Col("报送日期", "text", 22),
     Col("文件名", "text", 34),
     Col("工作表", "text", 14, pdf=False),
     Col("处理结果", "text", 16),

@@ -194,3 +194,17 @@ def test_rectification_list_of_the_failed_department_lists_the_refused_file_firs
         for ws in openpyxl.load_workbook(p).worksheets:
             for row in ws.iter_rows(values_only=True):
                 assert not any(isinstance(c, str) and (MARKER in c or BAD_ID in c) for c in row)
+
+
+def test_every_reason_code_has_chinese_wording_and_what_to_do():
+    from dagster_project.ingest import REASON_CODES
+    from dagster_project.paths import DBT_PROJECT_DIR
+
+    with open(DBT_PROJECT_DIR / "seeds" / "ingest_reason_codes.csv", encoding="utf-8") as f:
+        seed = {r["reason_code"]: r for r in csv.DictReader(f)}
+    row_codes = {"wrong_field_count", "above_header", "repeated_header", "formula_without_value"}
+    assert set(REASON_CODES) | row_codes == set(seed)
+    for code, r in seed.items():
+        assert r["label_zh"] and r["what_to_do_zh"].startswith(("请", "无需")), code
+        assert r["applies_to"] == ("file_or_row" if code in row_codes & set(REASON_CODES)
+                                   else "row" if code in row_codes else "file"), code

@@ -156,14 +156,6 @@ def scrub(text):
     return "".join(out) + text[last:] if out else text
 
 
-def mask(id_no: str | None) -> str | None:
-    """An ID number shown to someone who may know whose it is: ``110101********1234``."""
-    if not id_no:
-        return id_no
-    code = normalise(id_no)
-    return code[:6] + "*" * (len(code) - 10) + code[-4:] if len(code) > 10 else "*" * len(code)
-
-
 def scrub_deep(obj):
     """``scrub`` through nested dataclasses, dicts, lists and tuples (a report's model, JSON payloads)."""
     import dataclasses

@@ -12,7 +12,6 @@ row-level types below; any other type is not attributable.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -217,6 +216,3 @@ def _add_rectification_items(con, message: str) -> None:
         "left join ref.departments as d on d.department = f.department",
         [message])
 
-
-def held_summary(held: list[HeldRecord]) -> str:
-    return json.dumps([h.__dict__ for h in held], ensure_ascii=False)

@@ -88,8 +88,7 @@ joined as (
 final as (
 
     select
-        md5(j.load_id || '|' || coalesce(j.department, '') || '|' || j.file_path || '|'
-            || coalesce(j.file_hash, '') || '|' || coalesce(j.sheet_name, '')) as intake_file_id,
+        {{ intake_file_id('j') }} as intake_file_id,
         j.load_id,
         {{ redact_id_numbers('j.department') }} as department,
         coalesce(d.department_name, {{ redact_id_numbers('j.department') }}) as department_name,

@@ -51,8 +51,7 @@ departments as (
 final as (
 
     select
-        md5(c.load_id || '|' || coalesce(c.department, '') || '|' || c.file_path || '|'
-            || coalesce(c.file_hash, '') || '|' || coalesce(c.sheet_name, '')) as intake_file_id,
+        {{ intake_file_id('c') }} as intake_file_id,
         c.load_id,
         {{ redact_id_numbers('c.department') }} as department,
         coalesce(d.department_name, {{ redact_id_numbers('c.department') }}) as department_name,

@@ -652,7 +652,10 @@ def _dataset_groups(rows: list[MartRow], prev_rows: list[MartRow]) -> list[Group
     return out
 
 
-def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -> MonthData:
+def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...],
+               frozen: dict[str, list[MartRow]] | None = None) -> MonthData:
+    """``frozen``: earlier months already issued (report/issuance.py) -> the rows as issued; they replace the
+    mart's rows of those months, so 上月 and the trend show what was sent out, never a silent change."""
     if not isinstance(month, str) or not MONTH_RE.match(month):
         raise ReportError(f"月份格式应为 YYYY-MM（如 2026-03），收到 {month!r}")
     first = shift_month(month, -(TREND_MONTHS - 1))
@@ -669,6 +672,9 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...]) -
             if (r.department, r.month) in failed and r.is_missing_report else r
             for r in _load_rows(con, min(first, prev_month), month)
         ]
+        if frozen:  # issued months keep their issued figures (never the report's own month)
+            all_rows = [r for r in all_rows if r.month == month or r.month not in frozen] + [
+                r for m, rs in frozen.items() if m != month for r in rs]
         rows = [r for r in all_rows if r.month == month]
         sent = {d for (d, m) in status if m == month}
         if not rows and not sent:

@@ -112,6 +112,9 @@ def render_monthly_report(
     as_of: date | None = None,
     issuer: str = DEFAULT_ISSUER,
     doc_prefix: str = DEFAULT_DOC_PREFIX,
+    frozen: dict | None = None,
+    amend_document=None,
+    extra_sheets=None,
 ) -> ReportFiles:
     """Render the 通报 of ``month`` (``YYYY-MM``, the month of the drop date) into ``out_dir``.
 
@@ -123,6 +126,10 @@ def render_monthly_report(
 
     Raises :class:`ReportError` (with a message for the operator) when the report cannot be
     produced, and its subclass :class:`NoDataError` when the month has no data at all.
+
+    Issuing (report/issuance.py) passes ``frozen`` (earlier months' issued rows, for 上月 and the trend),
+    ``amend_document(doc, md)`` (更正 wording, correction lines) and ``extra_sheets(md)`` (their Excel sheets,
+    after MAIN_SHEETS).
     """
     if not isinstance(month, str) or not MONTH_RE.match(month):
         raise ReportError(f"月份格式应为 YYYY-MM（如 2026-03），收到 {month!r}")
@@ -131,7 +138,7 @@ def render_monthly_report(
         raise ReportError(f"成文日期 {as_of} 早于通报月份 {month}")
     thresholds = load_thresholds(thresholds_csv)
     # every text a department sent passes the one ID-number scrubber before any writer sees it
-    md = pii.scrub_deep(load_month(Path(warehouse), month, thresholds))
+    md = pii.scrub_deep(load_month(Path(warehouse), month, thresholds, frozen=frozen))
 
     out_dir = Path(out_dir)
     rect_dir = out_dir / RECTIFICATION_DIR
@@ -163,6 +170,8 @@ def render_monthly_report(
         rectification_files=names,
         xlsx_name=xlsx_path.name,
     )
+    if amend_document is not None:
+        amend_document(doc, md)
     render_pdf(doc, pdf_path)
     render_html(doc, html_path)
 
@@ -184,6 +193,8 @@ def render_monthly_report(
         excel_definitions,
     ]
     assert tuple(t.sheet for t in sheets) == MAIN_SHEETS
+    if extra_sheets is not None:
+        sheets += [pii.scrub_deep(t) for t in extra_sheets(md)]
     write_report_workbook(
         xlsx_path,
         sheets,

@@ -103,11 +103,16 @@ def list_row(no: str, list_type: str | None, list_name: str | None, entered: str
 
 def build_archive_rows() -> dict[str, list[dict]]:
     """信用修复, 异议处理 and 红黑名单 cases about one entity (ARCHIVE_USCC), dated around AS_OF."""
-    p = [penalty(no, **PARTY) for no in ("REP-DONE", "REP-LATER", "REP-BY-NAME", "OBJ-WITHDRAWN", "OBJ-OPEN", "OBJ-KEPT")]
+    # the repaired penalties are old enough for their minimum window (一般: 3 months) to have been served by the
+    # repair dates, except REP-EARLY (2026-11-06 + 3 months = 2027-02-06; tests/test_rule_corrections.py has the rule)
+    served = dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))
+    p = [penalty(no, **served) for no in ("REP-DONE", "REP-LATER", "REP-BY-NAME")]
+    p += [penalty(no, **PARTY) for no in ("REP-EARLY", "OBJ-WITHDRAWN", "OBJ-OPEN", "OBJ-KEPT")]
     repair = [
         repair_row("REP-DONE", "2026-11-15"),                  # before as_of: repaired
         repair_row("REP-LATER", "2026-12-01"),                 # dated after as_of: not yet
         repair_row("rep-by-name", "2026-11-18", uscc=None),    # no USCC, same name; number normalised
+        repair_row("REP-EARLY", "2026-11-16"),                 # before the minimum window was served: not applied
     ]
     objection = [
         objection_row("OBJ-WITHDRAWN", "2026-11-08", "撤销", "2026-11-10"),
@@ -170,7 +175,7 @@ HYPHENATED_ID = "210202-19901010-123X"
 FULLWIDTH_ID = "".join(chr(ord(c) + 0xFEE0) for c in VALID_ID)
 OLD_15_ID = "210202901010123"             # the pre-1999 15-digit form (birth date 1990-10-10)
 SECOND_VALID_ID = "11010519491231002X"
-DATE_STAMPED_NO = "罚字(2026)210200202611050001号"   # region + date + serial: the shape, not the check
+DATE_STAMPED_NO = "罚字〔2026〕210200202611050001号"   # region + date + serial: the shape, not the check
 
 
 EXCEL_SERIAL_2026_03_05 = str((date(2026, 3, 5) - date(1899, 12, 30)).days)
@@ -190,7 +195,7 @@ def build_rows():
     # violations, one rule per row
     p.append(penalty("V-REQUIRED", violation_facts="  "))
     p.append(penalty("V-CODELIST", penalty_category="乱罚;罚款"))
-    p.append(penalty("V-PARTYTYPE", party_type="法人"))
+    p.append(penalty("V-PARTYTYPE", party_type="公司类"))   # not a category nor a synonym (法人 is one: code_synonyms)
     p.append(penalty("V-USCC-REQ", uscc=None, party_name="无码商行"))
     p.append(penalty("V-USCC-BAD", uscc=GOOD_USCC[:-1] + "4", party_name="坏码公司"))
     p.append(penalty("V-ORG-BAD", uscc=None, org_code="12345678-0", party_name="坏机构代码公司"))
@@ -245,8 +250,8 @@ def build_rows():
                      id_no="11010519491231002X"))
     p.append(penalty("CONFLICT", uscc=SECOND_USCC, party_name="完全不同的名字有限公司"))
     # disclosure windows (as of 2026-11-22)
-    p.append(penalty("W-OLD-LASTDAY", decision_date="2023-11-23", drop_date=date(2023, 11, 24)))
-    p.append(penalty("W-OLD-EXPIRED", decision_date="2023-11-22", drop_date=date(2023, 11, 23)))
+    p.append(penalty("W-OLD-LASTDAY", decision_date="2023-11-22", drop_date=date(2023, 11, 23)))
+    p.append(penalty("W-OLD-EXPIRED", decision_date="2023-11-21", drop_date=date(2023, 11, 22)))
     p.append(penalty("W-OLD-SPECIAL", violation_type="安全生产违法", decision_date="2026-03-31", drop_date=date(2026, 4, 2)))
     p.append(penalty("W-NEW-GENERAL", decision_date="2026-04-01", drop_date=date(2026, 4, 2)))
     p.append(penalty("W-NEW-SEVERE", decision_date="2026-05-06", drop_date=date(2026, 5, 7), severity="严重"))
@@ -262,7 +267,7 @@ def build_rows():
     p.append(penalty("V-TYPE-CONFLICT", party_name="钱七", id_type="身份证", id_no=VALID_ID, uscc=None))
     p.append(penalty("V-USCC-IS-ID", party_name="孙八", uscc=SECOND_VALID_ID))
     # an ID number where the decision number or the party's name belongs: held, never blocking the night
-    p.append(penalty(f"连市监罚(2026){HYPHENATED_ID}号", party_name="大连键值测试有限公司"))
+    p.append(penalty(f"连市监罚〔2026〕{HYPHENATED_ID}号", party_name="大连键值测试有限公司"))
     p.append(penalty("V-ID-IN-NAME", party_name=f"大连某某商行{SPACED_ID}"))
     # the shape of an ID number without its check character is not one: a date-stamped serial stays
     p.append(penalty(DATE_STAMPED_NO))
@@ -306,7 +311,7 @@ def violations_of(con, decision_no: str) -> set[str]:
     ("V-AFTER-DROP", "DECISION_AFTER_DROP"), ("V-AMOUNT-TEXT", "AMOUNT_UNPARSEABLE"),
     ("V-AMOUNT-NEG", "AMOUNT_NEGATIVE"), ("V-AMOUNT-YUAN", "AMOUNT_LOOKS_LIKE_YUAN"), ("L-ORDER", "VALIDITY_ORDER"),
     ("V-TYPE-CONFLICT", "PARTY_TYPE_CONFLICT"), ("V-USCC-IS-ID", "PARTY_TYPE_CONFLICT"),
-    (f"连市监罚(2026){HYPHENATED_ID}号", "ID_NO_IN_KEY_FIELD"), ("V-ID-IN-NAME", "ID_NO_IN_KEY_FIELD"),
+    (f"连市监罚〔2026〕{HYPHENATED_ID}号", "ID_NO_IN_KEY_FIELD"), ("V-ID-IN-NAME", "ID_NO_IN_KEY_FIELD"),
 ])
 def test_each_rule_catches_its_case(rules_db, decision_no, rule):
     assert rule in violations_of(rules_db, decision_no)
@@ -319,7 +324,8 @@ def test_clean_records_break_no_rule(rules_db):
 
 def test_every_seeded_rule_is_exercised(rules_db):
     seeded = {r[0] for r in q(rules_db, "select rule_id from ref.rules")}
-    seen = {r[0] for r in q(rules_db, "select distinct rule_id from intermediate.int_rule_violations")}
+    seen = {r[0] for r in q(rules_db, """select distinct rule_id from intermediate.int_rule_violations
+                                          union select distinct rule_id from marts.fct_rule_violation""")}
     assert seeded <= seen, f"rules without a catching case: {seeded - seen}"
 
 
@@ -446,13 +452,14 @@ def status(con, decision_no):
 
 
 def test_disclosure_window_boundaries_and_regimes(rules_db):
-    assert status(rules_db, "W-OLD-LASTDAY") == ("public", date(2026, 11, 22))   # last day shown = as-of
+    # windows end on the corresponding day (民法典 201/202: tests/test_rule_corrections.py)
+    assert status(rules_db, "W-OLD-LASTDAY") == ("public", date(2026, 11, 22))   # 2023-11-22 + 3 years = as-of
     assert status(rules_db, "W-OLD-EXPIRED") == ("expired", date(2026, 11, 21))  # ended the day before
-    assert status(rules_db, "W-OLD-SPECIAL") == ("public", date(2029, 3, 30))    # 2026-03-31: old regime, 3 years
-    assert status(rules_db, "W-NEW-GENERAL") == ("public", date(2027, 3, 31))    # 2026-04-01: new regime, 一般 1 year
-    assert status(rules_db, "W-NEW-SEVERE") == ("public", date(2029, 5, 5))
+    assert status(rules_db, "W-OLD-SPECIAL") == ("public", date(2029, 3, 31))    # 2026-03-31: old regime, 3 years
+    assert status(rules_db, "W-NEW-GENERAL") == ("public", date(2027, 4, 1))     # 2026-04-01: new regime, 一般 1 year
+    assert status(rules_db, "W-NEW-SEVERE") == ("public", date(2029, 5, 6))
     assert status(rules_db, "W-NEW-MINOR")[0] == "not_public"
-    assert status(rules_db, "W-MULTI") == ("public", date(2029, 5, 5))            # the longest (吊销许可证 = 严重) applies
+    assert status(rules_db, "W-MULTI") == ("public", date(2029, 5, 6))            # the longest (吊销许可证 = 严重) applies
 
 
 def test_disclosure_special_cases(rules_db):
@@ -496,7 +503,7 @@ def test_natural_person_signals_win_over_the_declared_category(rules_db):
 
 
 def test_an_id_number_in_a_key_field_holds_the_record_and_says_what_to_do(rules_db):
-    key_no = f"连市监罚(2026){HYPHENATED_ID}号"
+    key_no = f"连市监罚〔2026〕{HYPHENATED_ID}号"
     for no in (key_no, "V-ID-IN-NAME"):
         assert record(rules_db, no)[0] == "held", no
     messages = q(rules_db, """select v.rule_message_zh, v.offending_value from intermediate.int_rule_violations v
@@ -505,7 +512,7 @@ def test_an_id_number_in_a_key_field_holds_the_record_and_says_what_to_do(rules_
     assert len(messages) == 1
     message, value = messages[0]
     assert message.startswith("「") and "居民身份证号码" in message and "撤销" in message
-    assert value == "连市监罚(2026)[证件号已隐去]号"
+    assert value == "连市监罚〔2026〕[证件号已隐去]号"
 
 
 def test_a_date_stamped_decision_number_is_not_an_id_number(rules_db):
@@ -545,7 +552,8 @@ def test_repair_dated_by_as_of_marks_the_penalty_repaired_and_hides_it(rules_db)
     assert record(rules_db, "REP-LATER")[:3] == ("public", None, None)                  # repair dated after as_of
     public = {r[0] for r in q(rules_db, "select decision_no from marts.public_disclosure")}
     assert "REP-DONE" not in public and "REP-BY-NAME" not in public and "REP-LATER" in public
-    assert q(rules_db, "select count(*), count(*) filter (where is_effective) from intermediate.int_repairs") == [(3, 2)]
+    assert record(rules_db, "REP-EARLY")[:3] == ("public", None, None)                  # before its minimum
+    assert q(rules_db, "select count(*), count(*) filter (where is_effective) from intermediate.int_repairs") == [(4, 3)]
 
 
 def test_objections_flag_withdraw_or_leave_the_record(rules_db):
@@ -574,7 +582,7 @@ def test_credit_list_membership_is_current_as_of(rules_db):
 def test_dim_entity_counts_lists_repairs_and_objections(rules_db):
     row = q(rules_db, """select current_red_lists, current_black_lists, repaired_records, records_under_objection,
         penalty_count, broken_commitments from marts.dim_entity where uscc = ?""", ARCHIVE_USCC)
-    assert row == [(1, 3, 2, 1, 6, 1)]
+    assert row == [(1, 3, 2, 1, 7, 1)]
     entity = q(rules_db, "select entity_id from marts.dim_entity where uscc = ?", ARCHIVE_USCC)[0][0]
     members = q(rules_db, "select count(*) from marts.fct_credit_list_membership where entity_id = ?", entity)
     assert members == [(5,)]

@@ -30,19 +30,23 @@
     trunc({{ date_expr }}, 'MM')
 {%- endmacro %}
 
-{# The last day of a window of `months` months starting on `date_expr` (2026-01-31 + 1 month -> 2026-02-27:
-   months are added with the month-end clamped, then one day taken off). #}
+{# The last day of a disclosure window of `months` months that starts on `date_expr`, counted as the civil code
+   counts periods (民法典 第二百零一条: the first day is not counted; 第二百零二条: a period in months or years ends on
+   the corresponding day of its last month, and where that month has no such day, on the month's last day):
+   2026-05-10 + 12 months -> 2027-05-10; 2026-01-31 + 1 month -> 2026-02-28; 2024-02-29 + 12 months -> 2025-02-28.
+   That is plain month addition with the month end clamped, which both engines do; the day itself is still shown. #}
 {% macro months_window_end(date_expr, months) -%}
     {{ return(adapter.dispatch('months_window_end', 'credit')(date_expr, months)) }}
 {%- endmacro %}
 
 {% macro default__months_window_end(date_expr, months) -%}
-    cast({{ date_expr }} + to_months({{ months }}) - interval 1 day as date)
+    cast({{ date_expr }} + to_months({{ months }}) as date)
 {%- endmacro %}
 
-{#- add_months clamps the month end the same way (2026-01-31 + 1 -> 2026-02-28) -#}
+{#- add_months clamps the month end the same way (2026-01-31 + 1 -> 2026-02-28) and, since Spark 3.0, keeps a
+    month-end start's day (2026-02-28 + 1 -> 2026-03-28, not 03-31), as DuckDB does -#}
 {% macro spark__months_window_end(date_expr, months) -%}
-    date_sub(add_months({{ date_expr }}, {{ months }}), 1)
+    add_months({{ date_expr }}, {{ months }})
 {%- endmacro %}
 
 {# A table of month starts from the month of `first_date` to the month of `last_date`, both included:

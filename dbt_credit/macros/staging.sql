@@ -11,9 +11,12 @@
 
 {# The staging select shared by every dataset: lineage, a stable submission id, the exact-duplicate
    fingerprint, completeness counts, and the common party fields cleaned. `overrides` (column -> SQL
-   expression) replaces a party identifier's expression in place (uscc, org_code, id_no). #}
-{% macro stg_common_select(dataset, dataset_columns, standard_columns, overrides={}) -%}
-    {%- set all_columns = common_raw_columns() + dataset_columns -%}
+   expression) replaces a party identifier's expression in place (uscc, org_code, id_no). `late_columns`: raw
+   columns added after rows were stored (procedure_type); they enter the fingerprint only when filled, so a row
+   stored before keeps its fingerprint and an exact resubmission of it is still recognised.
+   party_type is party_type_sent here: int_submissions_checked maps synonyms (seed code_synonyms) to party_type. #}
+{% macro stg_common_select(dataset, dataset_columns, standard_columns, overrides={}, late_columns=[]) -%}
+    {%- set all_columns = common_raw_columns() + dataset_columns | reject('in', late_columns) | list -%}
         -- one row of one department's file (the same bytes from two departments are two submissions)
         md5(department || '|' || file_hash || '|' || coalesce(sheet_name, '') || '|' || cast(source_row as {{ dbt.type_string() }})) as submission_id,
         '{{ dataset }}' as dataset,
@@ -30,7 +33,7 @@
             {%- for c in all_columns %}
             coalesce({{ trim_text(c) }}, chr(0)){{ "," if not loop.last }}
             {%- endfor %}
-        )) as row_fingerprint,
+        ){% for c in late_columns %} || coalesce(chr(30) || {{ str_lit(c ~ '=') }} || {{ trim_text(c) }}, ''){% endfor %}) as row_fingerprint,
         (
             {%- for c in standard_columns %}
             (case when nullif({{ trim_text(c) }}, '') is not null then 1 else 0 end){{ " +" if not loop.last }}
@@ -39,7 +42,7 @@
         {{ standard_columns | length }} as standard_items,
         {{ clean_text('party_name') }} as party_name,
         {{ normalize_name('party_name') }} as party_name_norm,
-        {{ clean_text('party_type') }} as party_type,
+        {{ clean_text('party_type') }} as party_type_sent,
         {{ overrides.get('uscc', clean_code('uscc')) }} as uscc,
         {{ clean_code('biz_reg_no') }} as biz_reg_no,
         {{ overrides.get('org_code', clean_code('org_code')) }} as org_code,

@@ -4,6 +4,10 @@
 -- Records are the 双公示 decisions (seeds/datasets.csv is_dual_disclosure). A penalty repaired (int_repairs) on or
 -- before the as-of date is `repaired`; a record withdrawn after an objection (int_objections, 撤销) is `revoked`;
 -- an open objection sets under_objection without changing the status.
+-- Windows end as the civil code counts (macro months_window_end). A repair dated on or before the last day of the
+-- minimum window (min_disclosure_until) does not end disclosure: early_repair_* flag it for review (rule
+-- REPAIR_BEFORE_MINIMUM, on the penalty department's list via fct_rule_violation). A 市场监管 department's
+-- 简易程序 decision is not published; one whose 程序类型 is unknown is published and flagged (procedure_unknown).
 
 with versions as (
 
@@ -72,6 +76,13 @@ departments as (
 
 ),
 
+procedure_codes as (
+
+    select code from {{ ref('code_lists') }}
+    where column_name = 'procedure_type' and dataset in ('all', 'penalty')
+
+),
+
 severity_rank as (
 
     select * from (values ('轻微', 1), ('一般', 2), ('严重', 3)) as t(severity, severity_rank)
@@ -136,22 +147,8 @@ classified as (
 -- each record's match keys: its decision number and party (resolved entity, else normalised name)
 keyed as (
 
-    select submission_id, dataset, decision_no_norm, party_name_norm, entity_id
+    select submission_id, dataset, decision_no_norm, party_name_norm, entity_id, decision_date
     from classified
-
-),
-
--- the earliest effective repair of a penalty: same normalised decision number, same party
-repaired as (
-
-    select k.submission_id, min(r.repair_date) as repaired_on, count(*) as repair_count
-    from keyed as k
-    inner join repairs as r
-        on r.repaired_decision_no_norm = k.decision_no_norm
-       and {{ same_party('r', 'k') }}
-       and coalesce(r.repaired_dataset, '行政处罚') = '行政处罚'
-    where k.dataset = 'penalty'
-    group by 1
 
 ),
 
@@ -189,6 +186,44 @@ windowed as (
        and w.severity in ('any', c.effective_severity)
        and w.domain in ('any', c.disclosure_domain)
     where c.dataset = 'penalty'
+    group by 1
+
+),
+
+-- effective repairs of a penalty (same normalised decision number, same party), each against the last day of the
+-- penalty's minimum window: 信用修复 may end disclosure only once the minimum has been served
+repair_matches as (
+
+    select
+        k.submission_id,
+        r.repair_date,
+        r.repair_decision_no,
+        r.drop_date as repair_drop_date,
+        case when k.decision_date is not null and w.min_months is not null
+             then {{ months_window_end('k.decision_date', 'w.min_months') }} end as min_disclosure_until
+    from keyed as k
+    inner join repairs as r
+        on r.repaired_decision_no_norm = k.decision_no_norm
+       and {{ same_party('r', 'k') }}
+       and coalesce(r.repaired_dataset, '行政处罚') = '行政处罚'
+    left join windowed as w on w.submission_id = k.submission_id
+    where k.dataset = 'penalty'
+
+),
+
+-- the earliest repair that ends disclosure; the latest one dated too early (flagged, not applied)
+repaired as (
+
+    select
+        submission_id,
+        min(repair_date) filter (where min_disclosure_until is null or repair_date > min_disclosure_until)
+            as repaired_on,
+        max(repair_date) filter (where repair_date <= min_disclosure_until) as early_repair_date,
+        {{ max_by('repair_decision_no', ['repair_date']) }} filter (where repair_date <= min_disclosure_until)
+            as early_repair_decision_no,
+        max(repair_drop_date) filter (where repair_date <= min_disclosure_until) as early_repair_drop_date,
+        count(*) as repair_count
+    from repair_matches
     group by 1
 
 ),
@@ -232,6 +267,9 @@ final as (
         c.valid_from,
         c.valid_to,
         c.disclosure_deadline as supplied_disclosure_deadline,
+        c.procedure_type,
+        c.dataset = 'penalty' and c.is_market_regulation
+            and pc.code is null as procedure_unknown,
         c.effective_severity,
         c.disclosure_domain,
         w.disclosure_regime,
@@ -239,12 +277,17 @@ final as (
         t.is_late,
         case when c.dataset = 'penalty' and c.decision_date is not null and w.max_months is not null
              then {{ months_window_end('c.decision_date', 'w.max_months') }} end as disclosure_until,
+        case when c.dataset = 'penalty' and c.decision_date is not null and w.min_months is not null
+             then {{ months_window_end('c.decision_date', 'w.min_months') }} end as min_disclosure_until,
         greatest(c.decision_date, c.first_drop_date) as disclosure_from,
         c.is_natural_person,
         c.is_warning_only,
         c.is_market_regulation,
         w.window_is_published,
         rp.repaired_on,
+        rp.early_repair_date,
+        rp.early_repair_decision_no,
+        rp.early_repair_drop_date,
         coalesce(ob.under_objection, false) as under_objection,
         coalesce(ob.objection_count, 0) as objection_count,
         ob.last_objection_result,
@@ -256,6 +299,7 @@ final as (
     left join windowed as w on w.submission_id = c.submission_id
     left join repaired as rp on rp.submission_id = c.submission_id
     left join objected as ob on ob.submission_id = c.submission_id
+    left join procedure_codes as pc on pc.code = c.procedure_type
 
 ),
 
@@ -269,6 +313,7 @@ with_status as (
             when repaired_on is not null then 'repaired'
             when is_natural_person then 'not_public'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then 'not_public'
+            when dataset = 'penalty' and is_market_regulation and procedure_type = '简易程序' then 'not_public'
             when dataset = 'penalty' and window_is_published = false then 'not_public'
             when dataset = 'penalty' and disclosure_until < {{ as_of_date() }} then 'expired'
             when error_count > 0 then 'held'
@@ -281,6 +326,8 @@ with_status as (
             when repaired_on is not null then '已完成信用修复，停止公示'
             when is_natural_person then '涉及自然人的信用信息原则上不公示'
             when dataset = 'penalty' and is_market_regulation and is_warning_only then '市场监管部门仅警告的处罚决定不公示'
+            when dataset = 'penalty' and is_market_regulation and procedure_type = '简易程序'
+                then '市场监管部门适用简易程序作出的处罚决定不公示'
             when dataset = 'penalty' and window_is_published = false then '轻微失信信息原则上不公示'
             when dataset = 'penalty' and disclosure_until < {{ as_of_date() }} then '公示期已届满'
             when error_count > 0 then '数据不合规，待报送单位更正后公示'

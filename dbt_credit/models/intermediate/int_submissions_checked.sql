@@ -30,6 +30,26 @@ new_rows as (
 
 ),
 
+synonyms as (
+
+    select * from {{ ref('code_synonyms') }}
+
+),
+
+-- coded values sent in a non-standard spelling (个体户, 企业法人, 一般程序 …) take their standard code (seed
+-- code_synonyms) before any rule looks at them; the value as sent stays in *_sent
+standardised as (
+
+    select
+        n.*,
+        coalesce(pt.code, n.party_type_sent) as party_type,
+        coalesce(pr.code, n.procedure_type_sent) as procedure_type
+    from new_rows as n
+    left join synonyms as pt on pt.column_name = 'party_type' and pt.synonym = n.party_type_sent
+    left join synonyms as pr on pr.column_name = 'procedure_type' and pr.synonym = n.procedure_type_sent
+
+),
+
 checked as (
 
     select
@@ -49,7 +69,7 @@ checked as (
                  or {{ ric_is_valid('id_no', 'drop_date') }}
                  or {{ ric_is_valid('uscc', 'drop_date') }}, false) as is_natural_person,
         {{ split_trimmed("coalesce(penalty_category, '')", '[;；、,，]') }} as penalty_categories
-    from new_rows
+    from standardised
 
 ),
 
@@ -66,7 +86,7 @@ cleaned as (
 
 {% if incremental_run %}
 {#- the columns of `cleaned`, by name: the unioned staging columns, then those added below -#}
-{%- set cleaned_columns = columns_by_name(staged) | map(attribute=0) | list + ['uscc_is_valid', 'org_code_is_valid',
+{%- set cleaned_columns = columns_by_name(staged) | map(attribute=0) | list + ['party_type', 'procedure_type', 'uscc_is_valid', 'org_code_is_valid',
     'id_no_is_valid', 'authority_uscc_is_valid', 'source_unit_uscc_is_valid', 'is_organisation', 'is_natural_person',
     'penalty_categories', 'person_key'] %}
 {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}

@@ -45,7 +45,12 @@ final as (
         drop_date as latest_drop_date,
         supplied_disclosure_deadline,
         supplied_deadline_disagrees,
-        submission_id as latest_submission_id
+        submission_id as latest_submission_id,
+        procedure_type,
+        procedure_unknown,
+        min_disclosure_until,
+        early_repair_date,
+        early_repair_decision_no
     from records
 
 )

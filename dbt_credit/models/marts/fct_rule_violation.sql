@@ -1,4 +1,5 @@
 -- Every rule a received record breaks, with where it came from: the base of each department's 整改清单.
+-- The row-level rules (int_rule_violations) and REPAIR_BEFORE_MINIMUM, judged across records (early_repairs).
 with violations as (
 
     select * from {{ ref('int_rule_violations') }}
@@ -11,6 +12,53 @@ submissions as (
         s.source_row, s.is_exact_resubmission
     from {{ ref('int_submissions') }} as s
     inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
+
+),
+
+rules as (
+
+    select * from {{ ref('rules') }}
+
+),
+
+-- a 信用修复 dated before the penalty's minimum window was served (int_records.early_repair_*): not applied, and
+-- put on the penalty department's list for review, in the month the repair arrived. Judged per build from the
+-- records (repair and penalty may arrive on different nights), so not part of the row-level int_rule_violations.
+early_repairs as (
+
+    select
+        md5(r.submission_id || '|REPAIR_BEFORE_MINIMUM|' || cast(r.early_repair_date as {{ dbt.type_string() }}))
+            as violation_id,
+        r.submission_id,
+        r.dataset,
+        r.department,
+        r.early_repair_drop_date as drop_date,
+        'REPAIR_BEFORE_MINIMUM' as rule_id,
+        ru.severity,
+        'repair_date' as column_name,
+        coalesce(c.label_zh, 'repair_date') as column_label_zh,
+        ru.message_zh || '（修复决定' || coalesce(r.early_repair_decision_no, '') || '，修复日期'
+            || cast(r.early_repair_date as {{ dbt.type_string() }}) || '；最短公示期至'
+            || cast(r.min_disclosure_until as {{ dbt.type_string() }}) || '）' as rule_message_zh,
+        cast(r.early_repair_date as {{ dbt.type_string() }}) as offending_value
+    from {{ ref('int_records') }} as r
+    inner join rules as ru on ru.rule_id = 'REPAIR_BEFORE_MINIMUM'
+    left join {{ ref('dataset_columns') }} as c on c.dataset = 'repair' and c.column_name = 'repair_date'
+    where r.early_repair_date is not null
+
+),
+
+all_violations as (
+
+    select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
+        column_label_zh, rule_message_zh, offending_value
+    from violations
+
+    union all
+
+    select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
+        column_label_zh, rule_message_zh, offending_value
+    from early_repairs
 
 ),
 
@@ -38,7 +86,7 @@ final as (
         s.sheet_name,
         s.source_row,
         s.is_exact_resubmission
-    from violations as v
+    from all_violations as v
     inner join submissions as s on s.submission_id = v.submission_id
 
 )

@@ -16,8 +16,8 @@ renamed as (
         {{ stg_common_select('license', license_columns, standard_columns) }},
         {{ clean_text('license_doc_name') }} as license_doc_name,
         -- a decision without its own number is identified by its 许可编号
-        {{ clean_text('coalesce(nullif(' ~ trim_text('decision_no') ~ ", ''), license_no)") }} as decision_no,
-        {{ clean_code('coalesce(nullif(' ~ trim_text('decision_no') ~ ", ''), license_no)") }} as decision_no_norm,
+        {{ doc_no_display('coalesce(nullif(' ~ trim_text('decision_no') ~ ", ''), license_no)") }} as decision_no,
+        {{ doc_no_key('coalesce(nullif(' ~ trim_text('decision_no') ~ ", ''), license_no)") }} as decision_no_norm,
         {{ clean_text('license_category') }} as license_category,
         {{ clean_text('certificate_name') }} as certificate_name,
         {{ clean_text('license_no') }} as license_no,

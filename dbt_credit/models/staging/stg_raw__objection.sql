@@ -15,9 +15,9 @@ renamed as (
 
     select
         {{ stg_common_select('objection', objection_columns, standard_columns) }},
-        {{ clean_text('objected_decision_no') }} as decision_no,
-        {{ clean_code('objected_decision_no') }} as decision_no_norm,
-        {{ clean_text('objected_decision_no') }} as objected_decision_no,
+        {{ doc_no_display('objected_decision_no') }} as decision_no,
+        {{ doc_no_key('objected_decision_no') }} as decision_no_norm,
+        {{ doc_no_display('objected_decision_no') }} as objected_decision_no,
         {{ clean_text('objected_dataset') }} as objected_dataset,
         {{ clean_text('objection_date') }} as objection_date_text,
         {{ parse_date('objection_date') }} as objection_date,

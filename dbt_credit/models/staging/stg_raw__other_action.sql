@@ -15,9 +15,9 @@ renamed as (
     select
         {{ stg_common_select('other_action', action_columns, standard_columns) }},
         {{ clean_text('action_kind') }} as action_kind,
-        {{ clean_text('action_decision_no') }} as decision_no,
-        {{ clean_code('action_decision_no') }} as decision_no_norm,
-        {{ clean_text('action_decision_no') }} as action_decision_no,
+        {{ doc_no_display('action_decision_no') }} as decision_no,
+        {{ doc_no_key('action_decision_no') }} as decision_no_norm,
+        {{ doc_no_display('action_decision_no') }} as action_decision_no,
         {{ clean_text('action_content') }} as action_content,
         {{ clean_text('action_basis') }} as action_basis,
         {{ clean_text('action_date') }} as action_date_text,

@@ -1,6 +1,7 @@
 {%- set penalty_columns = ['decision_no', 'violation_type', 'violation_facts', 'penalty_basis', 'penalty_category',
     'penalty_content', 'fine_amount', 'confiscated_amount', 'license_suspended', 'decision_date', 'valid_until',
-    'disclosure_deadline', 'authority', 'authority_uscc', 'severity', 'penalty_name', 'penalty_category_2'] -%}
+    'disclosure_deadline', 'authority', 'authority_uscc', 'severity', 'penalty_name', 'penalty_category_2',
+    'procedure_type'] -%}
 {%- set standard_columns = ['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
     'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no', 'source_unit',
     'source_unit_uscc', 'remarks', 'decision_no', 'violation_type', 'violation_facts', 'penalty_basis',
@@ -16,9 +17,9 @@ with source as (
 renamed as (
 
     select
-        {{ stg_common_select('penalty', penalty_columns, standard_columns) }},
-        {{ clean_text('decision_no') }} as decision_no,
-        {{ clean_code('decision_no') }} as decision_no_norm,
+        {{ stg_common_select('penalty', penalty_columns, standard_columns, late_columns=['procedure_type']) }},
+        {{ doc_no_display('decision_no') }} as decision_no,
+        {{ doc_no_key('decision_no') }} as decision_no_norm,
         {{ clean_text('violation_type') }} as violation_type,
         {{ clean_text('violation_facts') }} as violation_facts,
         {{ clean_text('penalty_basis') }} as penalty_basis,
@@ -39,7 +40,9 @@ renamed as (
         {{ parse_date('disclosure_deadline') }} as disclosure_deadline,
         {{ clean_text('authority') }} as authority,
         {{ clean_code('authority_uscc') }} as authority_uscc,
-        {{ clean_text('severity') }} as severity
+        {{ clean_text('severity') }} as severity,
+        -- 程序类型 as sent; int_submissions_checked maps synonyms (seed code_synonyms) to procedure_type
+        {{ clean_text('procedure_type') }} as procedure_type_sent
     from source
 
 ),

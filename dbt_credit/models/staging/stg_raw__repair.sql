@@ -14,11 +14,11 @@ renamed as (
 
     select
         {{ stg_common_select('repair', repair_columns, standard_columns) }},
-        {{ clean_text('repair_decision_no') }} as decision_no,
-        {{ clean_code('repair_decision_no') }} as decision_no_norm,
-        {{ clean_text('repair_decision_no') }} as repair_decision_no,
-        {{ clean_text('repaired_decision_no') }} as repaired_decision_no,
-        {{ clean_code('repaired_decision_no') }} as repaired_decision_no_norm,
+        {{ doc_no_display('repair_decision_no') }} as decision_no,
+        {{ doc_no_key('repair_decision_no') }} as decision_no_norm,
+        {{ doc_no_display('repair_decision_no') }} as repair_decision_no,
+        {{ doc_no_display('repaired_decision_no') }} as repaired_decision_no,
+        {{ doc_no_key('repaired_decision_no') }} as repaired_decision_no_norm,
         {{ clean_text('repaired_dataset') }} as repaired_dataset,
         {{ clean_text('repair_date') }} as repair_date_text,
         {{ parse_date('repair_date') }} as repair_date,

@@ -181,8 +181,6 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
     warehouse = warehouse.expanduser().resolve()
     if not drops.is_dir():
         raise UserError(f"报送目录不存在 / drops folder not found: {drops}")
-    if not warehouse.parent.is_dir():
-        raise UserError(f"数据仓库所在目录不存在 / warehouse folder not found: {warehouse.parent}")
     if warehouse.exists() and warehouse.is_dir():
         raise UserError(f"数据仓库路径是一个目录 / warehouse path is a folder, expected a file: {warehouse}")
     try:
@@ -191,6 +189,11 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
         raise UserError(str(e)) from None
     if engine == "spark" and (why := spark_available()):  # a local session: pyspark and Java here
         raise UserError(why)
+    try:  # a new warehouse's folder is made, as a user expects (after every check that could refuse the run)
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"无法创建数据仓库所在目录 / cannot create the warehouse folder {warehouse.parent}: "
+                        f"{e.strerror or e}") from None
     settings = BuildSettings(drops_root=drops, warehouse=warehouse, as_of=parse_as_of(as_of), engine=engine)
     from dagster_project.person_key import resolve
 

@@ -17,15 +17,15 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
-from dagster_project.dbt_project import dbt_project, ensure_manifest
+from dagster_project.dbt_project import dbt_project, ensure_manifest, keep_partial_parse, prune_dbt_runs
 from dagster_project.engines import builds_in_duckdb, check_engine, mirror_spark_build, spark_available
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.person_key import PersonKeyError, resolve as resolve_person_key
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.publish import publish
-from dagster_project.settings import (BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, dies_with_parent,
-                                      gate_docs_dir)
+from dagster_project.settings import (BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, dbt_target_dir,
+                                      dies_with_parent, gate_docs_dir)
 from dagster_project.workdays import write_workday_calendar
 
 RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
@@ -193,7 +193,12 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
         raise dg.Failure(str(e), allow_retries=False) from None
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
-    yield from dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context).stream()
+    # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/ (DBT_TARGET_PATH, from s.environment())
+    invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context)
+    yield from invocation.stream()
+    target = dbt_target_dir(s.warehouse)
+    keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm
+    prune_dbt_runs(target)
     if last_step and not builds_in_duckdb(s.engine):
         # the gates and publish read the working DuckDB database: bring Spark's marts there
         counts = mirror_spark_build(s, dbt.dbt_executable, Path(dbt.project_dir))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster_project import pii
 from dagster_project.paths import SEEDS_DIR
-from dagster_project.settings import connect_duckdb, history_dir, work_db_path
+from dagster_project.settings import KEEP_BUILDS, connect_duckdb, history_dir, work_db_path
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
 
@@ -28,7 +28,7 @@ class PublishResult:
     archived_to: Path | None
 
 
-def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = 7) -> PublishResult:
+def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILDS) -> PublishResult:
     work = work_db_path(warehouse)
     if not work.exists():
         raise FileNotFoundError(f"工作库不存在 / no working database at {work}: run the build first")

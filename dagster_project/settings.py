@@ -12,6 +12,9 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
   <warehouse>.key-fingerprint  which key the warehouse was built with (not the key): person_key.py
   <warehouse>.gate-docs/  Great Expectations Data Docs of the last run
   <warehouse>.logs/       one log file per `credit run`
+  <warehouse>.dbt/        dbt's artifacts: target/ (DBT_TARGET_PATH: partial_parse.msgpack, the manifest Dagster
+                          loads, one folder per dbt invocation of the last KEEP_BUILDS runs) and logs/; never in
+                          the (possibly installed, read-only) dbt project, never shared by two warehouses
 """
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ DEFAULT_DROPS = PROJECT_ROOT / "raw_drops" / "sample"
 # The Dagster process (~0.7 GB: Dagster, ingest buffers, GX) stays alive beside dbt's DuckDB, so 2.5GB keeps
 # the whole build under 4 GiB; DuckDB spills to disk beyond it (benchmarks/README.md: memory).
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
+# How many nights of output are kept beside the warehouse: published builds (publish.py) and dbt's
+# per-invocation artifact folders (dbt_project.prune_dbt_runs) alike.
+KEEP_BUILDS = 7
 
 
 def work_db_path(warehouse: Path) -> Path:
@@ -51,6 +57,27 @@ def history_dir(warehouse: Path) -> Path:
 def gate_docs_dir(warehouse: Path) -> Path:
     """Great Expectations Data Docs of the last run, one site per suite."""
     return Path(str(warehouse) + ".gate-docs")
+
+
+def dbt_dir(warehouse: Path) -> Path:
+    """dbt's artifacts for this warehouse (target/ and logs/), beside it: a non-editable install cannot write
+    into its package, and two warehouses on one machine must not share dbt's partial-parse state."""
+    return Path(str(warehouse) + ".dbt")
+
+
+def dbt_target_dir(warehouse: Path) -> Path:
+    """DBT_TARGET_PATH of every dbt command a build runs (dagster-dbt puts one sub-folder per invocation here
+    and seeds it with this folder's partial_parse.msgpack)."""
+    return dbt_dir(warehouse) / "target"
+
+
+def dbt_log_dir(warehouse: Path) -> Path:
+    return dbt_dir(warehouse) / "logs"
+
+
+def warehouse_from_env() -> Path:
+    """CREDIT_WAREHOUSE, else the default; no other setting is read (nothing here can fail)."""
+    return Path(os.environ.get("CREDIT_WAREHOUSE", str(DEFAULT_WAREHOUSE))).resolve()
 
 
 def person_key_path(warehouse: Path) -> Path:
@@ -79,7 +106,7 @@ class BuildSettings:
     def from_env(cls) -> "BuildSettings":
         return cls(
             drops_root=Path(os.environ.get("CREDIT_DROPS", str(DEFAULT_DROPS))).resolve(),
-            warehouse=Path(os.environ.get("CREDIT_WAREHOUSE", str(DEFAULT_WAREHOUSE))).resolve(),
+            warehouse=warehouse_from_env(),
             as_of=parse_as_of(os.environ.get("CREDIT_AS_OF")),
             engine=engine_from_env(),
         )
@@ -102,6 +129,9 @@ class BuildSettings:
             "CREDIT_AS_OF": self.as_of.isoformat(),
             "CREDIT_PERSON_KEY": person_key(self.warehouse),
             "CREDIT_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
+            # dbt's artifacts beside the warehouse, for dagster-dbt's invocations and any other dbt command
+            "DBT_TARGET_PATH": str(dbt_target_dir(self.warehouse)),
+            "DBT_LOG_PATH": str(dbt_log_dir(self.warehouse)),
         }
 
 

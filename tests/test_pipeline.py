@@ -67,7 +67,8 @@ def test_rerun_of_the_same_night_adds_nothing(sample_build, tmp_path):
 
 @pytest.mark.parametrize("argv, needle", [
     (["run", "--drops", "/nonexistent/drops", "--warehouse", "{tmp}/w.duckdb"], "drops folder not found"),
-    (["run", "--drops", "{tmp}", "--warehouse", "/nonexistent/dir/w.duckdb"], "warehouse folder not found"),
+    # a missing warehouse folder is created (test_dagster_instance.py); one that cannot be is a clear line
+    (["run", "--drops", "{tmp}", "--warehouse", "/dev/null/dir/w.duckdb"], "cannot create the warehouse folder"),
     (["report", "--month", "2026-10", "--warehouse", "{tmp}/missing.duckdb", "--out", "{tmp}/r"], "warehouse not found"),
 ])
 def test_cli_user_errors_are_one_clear_line(tmp_path, capsys, argv, needle):

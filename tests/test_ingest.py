@@ -84,9 +84,12 @@ def assert_ledger_balances(con) -> None:
     assert scalar(con, "select count(*) from raw.ingest_ledger a where status = 'already_loaded' and not exists"
                        " (select 1 from raw.ingest_ledger l where l.status = 'loaded' and l.file_hash = a.file_hash"
                        " and l.department = a.department)") == 0
-    # a note only says why nothing was loaded from a sheet or a copy
+    # a note says why nothing was loaded from a sheet or a copy; on a loaded table only what its header lacks or a
+    # unit it names (loader: layout_note), and on any table that it was retried under changed rules
     assert scalar(con, "select count(*) from raw.ingest_ledger where note is not null"
-                       " and status not in ('skipped', 'already_loaded')") == 0
+                       " and status not in ('skipped', 'already_loaded')"
+                       " and not (status = 'loaded' and (note like '%表头缺少必填列%' or note like '%报送：数值已标注%'))"
+                       " and note not like '%重新读取：%'") == 0
     assert {s for (s,) in rows(con, "select distinct status from raw.ingest_ledger")} <= {
         "loaded", "quarantined", "skipped", "already_loaded"}
 
@@ -115,7 +118,8 @@ def test_raw_schema_contract(seeds, tmp_path):
         "load_id", "department", "drop_date", "file_path", "file_hash", "sheet_name", "source_row", "dataset",
         "raw_text", "reason"]
     assert [r[0] for r in rows(con, "describe raw.quarantine")] == [
-        "load_id", "department", "drop_date", "file_path", "file_hash", "reason_code", "reason", "quarantined_at"]
+        "load_id", "department", "drop_date", "file_path", "file_hash", "reason_code", "reason", "quarantined_at",
+        "rules_version"]
     assert [r[0] for r in rows(con, "describe raw.ingest_ledger")] == [
         "load_id", "department", "drop_date", "file_path", "file_hash", "file_format", "encoding", "sheet_name",
         "dataset", "header_row", "status", "rows_read", "rows_loaded", "rows_rejected", "loaded_at", "note"]
@@ -236,11 +240,12 @@ def test_alias_fallbacks(seeds):
 
     assert col("处罚决定日期（必填）") == "decision_date"  # a trailing note is dropped
     assert col("代码1") == "uscc"  # '_' ignored as a last resort
-    assert col("罚款金额（元）") is None  # a unit note is meaningful: yuan is not the 万元 column
+    assert col("罚款金额（元）") == "fine_amount"  # the 万元 column, its values in 元 (below)
+    assert index.lookup("罚款金额（元）")[0].unit == "元" and index.lookup("罚款金额（万元）")[0].unit is None
     assert col("罚款金额（万元）") == "fine_amount"
     assert col("  行政相对人\u3000名称 ") == "party_name"
     assert col("party_name") == "party_name"  # the canonical name itself
-    assert col("企业名称") is None
+    assert col("企业名称") == "party_name"  # the headings ministries' own lists use (header_aliases.csv)
 
 
 def _header_2016(seeds) -> tuple[list[str], list[str]]:
@@ -326,7 +331,7 @@ def test_each_bad_input_gets_its_reason_code(tmp_path, seeds):
     put(tmp_path, f"{d}/blank.csv", b"\xef\xbb\xbf\r\n  \r\n")
     put(tmp_path, f"{d}/header_only.csv", ",".join(labels("penalty")) + "\r\n\r\n")
     put(tmp_path, f"{d}/unknown.csv", "序号,企业名称,失信领域\n1,某公司,黑名单\n")
-    lacking = [h for h in labels("penalty") if h not in ("处罚依据", "处罚机关")]
+    lacking = [h for h in labels("penalty") if h not in ("行政处罚决定书文号", "处罚机关")]
     put(tmp_path, f"{d}/missing.csv", csv_text(lacking, [["x"] * len(lacking)]))
     good = tmp_path.parent / f"{tmp_path.name}_src" / "good.xlsx"
     write_xlsx(good, {"处罚": [labels("penalty")] + dataset_rows("penalty", 50)})
@@ -380,7 +385,8 @@ def test_each_bad_input_gets_its_reason_code(tmp_path, seeds):
     assert res.files_seen == len(codes) + 1
     assert res.files_quarantined == len(codes)
     reason = scalar(con, "select reason from raw.quarantine where reason_code = 'missing_required_columns'")
-    assert "处罚依据" in reason and "处罚机关" in reason and "penalty_basis" in reason and " / " in reason
+    # only the key rule's column is named (layout_rules.csv): 处罚机关 alone would load, held record by record
+    assert "行政处罚决定书文号" in reason and "decision_no" in reason and "处罚机关" not in reason and " / " in reason
     assert re.search(r"[\u4e00-\u9fff]", reason.split(" / ")[0])  # Chinese first, then English
     # path-level quarantines: never opened when links; hashed otherwise; lineage where known
     assert rows(con, "select file_hash from raw.quarantine where reason_code in ('symlink', 'outside_drops_root')") == [(None,)] * 4
@@ -755,6 +761,7 @@ def test_realdata_csvs_parse_when_their_headers_are_known():
     base = load_seeds()
     seeds = Seeds(
         columns=[ColumnSpec(c.dataset, c.name, c.label_zh, False) for c in base.columns],
+        layout_rules=base.layout_rules,
         aliases=base.aliases + [
             ("penalty", "案号", "decision_no"), ("common", "被执行人姓名/名称", "party_name"),
             ("common", "失信被执行人名称", "party_name"), ("penalty", "执行法院", "authority"),
@@ -828,12 +835,20 @@ def test_credit_list_csv_loads_into_raw_credit_list(tmp_path):
     assert scalar(con, "select count(*) from raw.penalty") == 0
 
 
-def test_credit_list_header_lacking_its_own_required_column_is_quarantined(tmp_path):
+def test_credit_list_header_lacking_a_required_column_loads_and_says_so(tmp_path):
+    """Lacking 列入日期 (required, not a key): loaded, the ledger note names it (REQUIRED then holds each record);
+    lacking 认定文号 (the key rule of layout_rules.csv): quarantined, the reason names it."""
     header = [h for h in CREDIT_LIST_HEADER if h != "列入日期"]
     put(tmp_path, f"{DEPT}/{DAY}/名单.csv", csv_text(header, [["x"] * len(header)]))
-    con, _res = ingest(tmp_path)
+    header = [h for h in CREDIT_LIST_HEADER if h != "认定文号"]
+    put(tmp_path, f"{DEPT}/{DAY}/名单2.csv", csv_text(header, [["x"] * len(header)]))
+    con, res = ingest(tmp_path)
+    (note,) = rows(con, "select note from raw.ingest_ledger where status = 'loaded'")[0]
+    assert "列入日期" in note and "list_entry_date" in note and res.rows_loaded == 1
+    assert scalar(con, "select list_entry_date is null from raw.credit_list")
     code, reason = rows(con, "select reason_code, reason from raw.quarantine")[0]
-    assert code == "missing_required_columns" and "红黑名单" in reason and "列入日期" in reason
+    assert code == "missing_required_columns" and "红黑名单" in reason and "认定文号" in reason
+    assert any("名单.csv" in n and "列入日期" in n for n in res.notes)  # the run summary says it too
 
 
 @pytest.mark.realdata

@@ -26,6 +26,7 @@ from .tables import (
     RejectedRow,
     TableOutcome,
     finish_table,
+    layout_note,
     missing_required_outcome,
     nonblank_count,
     quarantined,
@@ -318,7 +319,7 @@ def read_csv_drop(raw: bytes, name: str, index: AliasIndex) -> tuple[str | None,
     match: HeaderMatch = result
     header_first, header_last = records[match.first_index], records[match.last_index]
     common = dict(header_row=header_first.start_line)
-    if match.missing_required:
+    if match.missing_keys:
         return encoding, [missing_required_outcome(match, index.seeds, header_row=header_first.start_line)]
 
     # the column count: the header's, unless the rows after it agree on another one
@@ -362,4 +363,5 @@ def read_csv_drop(raw: bytes, name: str, index: AliasIndex) -> tuple[str | None,
     outcome = finish_table(table, match, width, rejected, _LineIndex(body, first_line).text, **common)
     if outcome.rows_read == 0:
         return encoding, [quarantined("header_only", "只有表头，没有数据行", "header only: no data rows", dataset=match.dataset, **common)]
+    outcome.note = layout_note(match, index.seeds)
     return encoding, [outcome]

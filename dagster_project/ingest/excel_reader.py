@@ -31,6 +31,7 @@ from .tables import (
     RejectedRow,
     TableOutcome,
     finish_table,
+    layout_note,
     missing_required_outcome,
     nonblank_count,
     quarantined,
@@ -95,7 +96,7 @@ def _read_sheet(rows: list[list], sheet: str, file_name: str, index: AliasIndex,
                            f"sheet '{sheet}': {result.reason_en}", **where)
     match = result
     header_row = match.first_index + 1
-    if match.missing_required:
+    if match.missing_keys:
         out = missing_required_outcome(match, index.seeds, header_row=header_row, **where)
         out.reason = f"工作表「{sheet}」：" + out.reason.replace(" / ", f" / sheet '{sheet}': ", 1)
         return out
@@ -145,6 +146,8 @@ def _read_sheet(rows: list[list], sheet: str, file_name: str, index: AliasIndex,
     if outcome.rows_read == 0:
         return quarantined("header_only", f"工作表「{sheet}」只有表头，没有数据行",
                            f"sheet '{sheet}' has a header but no data rows", dataset=match.dataset, **common)
+    note = layout_note(match, index.seeds)
+    outcome.note = note and f"工作表「{sheet}」：" + note.replace(" / ", f" / sheet '{sheet}': ", 1)
     return outcome
 
 

@@ -3,14 +3,20 @@
 A header cell is normalised (NFKC, all whitespace and zero-width characters removed, brackets unified to
 ASCII parentheses, leading/trailing `*` and trailing colon removed, case folded) and looked up among the
 aliases of the seeds: each `label_zh` of `dataset_columns.csv`, each alias of `header_aliases.csv` and the
-canonical (English) column name itself. Two looser fallbacks apply only when the exact lookup fails: a
-leading/trailing parenthesised note is dropped (`处罚决定日期（必填）`), then `_` / `-` are ignored
-(`代码1` = `代码_1`).
+canonical (English) column name itself. Looser fallbacks apply, in this order, only when the exact lookup fails:
+1. a unit note: `罚款金额（元）`, `罚款金额(单位:元)` is the 万元 column whose label or alias is `罚款金额（万元）` or
+   `罚款金额`, its values sent in 元 (`AliasHit.unit`; the readers append 元 to each such value so dbt converts it
+   and marks the record); a note naming 万元 is that column as is;
+2. a leading/trailing parenthesised note is dropped (`处罚决定日期（必填）`);
+3. loose form: `_` / `-` ignored (`代码1` = `代码_1`), every 的 ignored (`作出处罚决定的日期` = `作出处罚决定日期`) and a
+   trailing 名称 ignored (`处罚机关名称` = `处罚机关`, `企业` = `企业名称`).
 
 The header row is the row among the first rows of a sheet (30 by default) that matches the most canonical
 columns; two stacked rows are combined when that matches strictly more (a merged group header above
-sub-headers). The dataset is decided by the dataset-specific matches; the file name is only a tie-break
-(keywords per dataset: `file_name_hints` of seeds/datasets.csv).
+sub-headers). Which dataset a header is, is data (seeds/layout_rules.csv): a dataset whose identify and
+recognise rules the header meets is a candidate; the candidate with the most identifying matches wins; the file
+name is only a tie-break (keywords per dataset: `file_name_hints` of seeds/datasets.csv). Its key rules decide
+whether the file loads at all; other required columns it lacks are loaded empty (HeaderMatch.missing_required).
 """
 from __future__ import annotations
 
@@ -19,11 +25,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from .seeds import COMMON, ColumnSpec, Seeds
+from .seeds import COMMON, ColumnSpec, LayoutRule, Seeds
 
 HEADER_SEARCH_ROWS = 30
-MIN_SPECIFIC_MATCHES = 2  # dataset-specific columns needed to recognise a layout
-MIN_TOTAL_MATCHES = 3  # canonical columns (common + specific) needed to recognise a layout
 MAX_HEADER_CHARS = 80  # longer cells are values, never headers
 STOP_AFTER_DATA_ROWS = 5  # rows matching nothing after a recognised header end the search
 
@@ -37,7 +41,9 @@ _BRACKETS = str.maketrans(
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]")
 _WHITESPACE = re.compile(r"\s+")
 _EDGE_NOTE = re.compile(r"^\([^()]*\)|\([^()]*\)$")
-_LOOSE = re.compile(r"[_\-－—‐]")
+_LOOSE = re.compile(r"[_\-－—‐的]")
+_TRAILING_NOTE = re.compile(r"\(([^()]*)\)$")
+YUAN, WAN_YUAN = "元", "万元"
 
 
 def normalize_header(text: object) -> str:
@@ -65,15 +71,28 @@ def _strip_note(norm: str) -> str:
 
 
 def _loose(norm: str) -> str:
-    return _LOOSE.sub("", norm)
+    """`_` `-` and 的 ignored, a trailing 名称 dropped."""
+    t = _LOOSE.sub("", norm)
+    return t[: -len("名称")] if t.endswith("名称") and len(t) > len("名称") else t
+
+
+def unit_note(norm: str) -> tuple[str, str | None]:
+    """(heading without its trailing note, the unit the note names: 万元, 元 or None)."""
+    m = _TRAILING_NOTE.search(norm)
+    if not m:
+        return norm, None
+    note = m.group(1)
+    unit = WAN_YUAN if WAN_YUAN in note or note == "万" else YUAN if YUAN in note else None
+    return norm[: m.start()], unit
 
 
 @dataclass(frozen=True)
 class AliasHit:
     dataset: str
     column: str
-    level: int  # 0 exact, 1 note stripped, 2 loose
+    level: int  # 0 exact, 1 unit or note, 2 loose
     priority: int  # 0 label_zh, 1 seed alias, 2 English column name
+    unit: str | None = None  # 元: the heading names yuan for a column the standard keeps in 万元
 
 
 class AliasIndex:
@@ -82,6 +101,9 @@ class AliasIndex:
         self.datasets = seeds.datasets
         self._exact: dict[str, list[tuple[str, str, int]]] = {}
         self._loose: dict[str, list[tuple[str, str, int]]] = {}
+        # columns the standard keeps in 万元 (their label names the unit): a heading naming 元 maps to them in 元
+        self._wan_columns = {(c.dataset, c.name) for c in seeds.columns if unit_note(normalize_header(c.label_zh))[1] == WAN_YUAN}
+        self._wan_bases: dict[str, list[tuple[str, str, int]]] = {}
         for c in seeds.columns:
             self._add(c.label_zh, c.dataset, c.name, 0)
             self._add(c.name, c.dataset, c.name, 2)
@@ -91,12 +113,18 @@ class AliasIndex:
                 self._add(alias, dataset, column, 1)
         self._cache: dict[str, tuple[AliasHit, ...]] = {}
         self._raw_cache: dict[str, tuple[AliasHit, ...]] = {}
+        self._identifying = {d: seeds.identifying_columns(d) for d in self.datasets}
 
     def _add(self, alias: str, dataset: str, column: str, priority: int) -> None:
         norm = normalize_header(alias)
         if not norm:
             return
-        for table, key in ((self._exact, norm), (self._loose, _loose(norm))):
+        keys = [(self._exact, norm), (self._loose, _loose(norm))]
+        if (dataset, column) in self._wan_columns:
+            base, unit = unit_note(norm)
+            base = base if unit == WAN_YUAN else norm
+            keys += [(self._wan_bases, base), (self._wan_bases, _loose(base))]
+        for table, key in keys:
             entries = table.setdefault(key, [])
             if (dataset, column, priority) not in entries:
                 entries.append((dataset, column, priority))
@@ -123,8 +151,13 @@ class AliasIndex:
         if hit is not None:
             return hit
         result: tuple[AliasHit, ...] = ()
+        base, unit = unit_note(norm)
         if norm in self._exact:
             result = tuple(AliasHit(d, c, 0, p) for d, c, p in self._exact[norm])
+        elif unit and (base in self._wan_bases or _loose(base) in self._wan_bases):
+            # 罚款金额（元） / 罚款金额(单位:元) -> the 万元 column, in 元; 罚款金额(单位:万元) -> the 万元 column
+            entries = self._wan_bases.get(base) or self._wan_bases[_loose(base)]  # exact base first
+            result = tuple(AliasHit(d, c, 1, p, YUAN if unit == YUAN else None) for d, c, p in entries)
         else:
             stripped = _strip_note(norm)
             if stripped and stripped in self._exact:
@@ -136,6 +169,14 @@ class AliasIndex:
                         break
         self._cache[norm] = result
         return result
+
+    def n_identifying(self, dataset: str, mapping: dict[int, str]) -> int:
+        return len(self._identifying[dataset].intersection(mapping.values()))
+
+    def unit_of(self, cell: object, dataset: str, column: str) -> str | None:
+        """元 when the heading `cell`, mapped to `column`, names yuan for a column kept in 万元."""
+        return next((h.unit for h in self.lookup(cell) if h.column == column and h.dataset in (COMMON, dataset)
+                     and h.unit), None)
 
     def match_row_all(self, cells: list[object]) -> dict[str, tuple[dict[int, str], int, int]]:
         """match_row for every dataset, looking each cell up once."""
@@ -191,7 +232,10 @@ class HeaderMatch:
     mapping: dict[int, str]  # cell index -> canonical column
     n_common: int
     n_specific: int
-    missing_required: list[ColumnSpec] = field(default_factory=list)
+    n_identifying: int = 0  # matches among the dataset's identifying columns (layout_rules.csv)
+    missing_required: list[ColumnSpec] = field(default_factory=list)  # loaded empty; REQUIRED holds each record
+    missing_keys: list[LayoutRule] = field(default_factory=list)  # broken key rules: the file is quarantined
+    units: dict[int, str] = field(default_factory=dict)  # cell index -> 元 where the heading names yuan
 
     @property
     def score(self) -> int:
@@ -213,6 +257,13 @@ def _evaluate(index: AliasIndex, cells: list[object]) -> dict[str, tuple[dict[in
     return index.match_row_all(cells)
 
 
+def identified_datasets(index: AliasIndex, ev: dict[str, tuple[dict[int, str], int, int]]) -> list[str]:
+    """The datasets whose identify and recognise rules (seeds/layout_rules.csv) a row's matches meet, best first
+    (most identifying matches, then most canonical matches)."""
+    found = [d for d in index.datasets if index.seeds.is_identified(d, set(ev[d][0].values()))]
+    return sorted(found, key=lambda d: (index.n_identifying(d, ev[d][0]), ev[d][1] + ev[d][2]), reverse=True)
+
+
 def detect_header(
     rows: list[list[object]], index: AliasIndex, name_hint: str = "", max_rows: int = HEADER_SEARCH_ROWS
 ) -> HeaderMatch | HeaderFailure:
@@ -220,7 +271,7 @@ def detect_header(
     rows = rows[:max_rows]
     if not rows:
         return HeaderFailure("没有可识别的行", "no rows to examine")
-    # (total, specific, -first, -width) ranking; single rows first so a pair must be strictly better
+    # (total, identifying, -first, -width) ranking; single rows first so a pair must be strictly better
     best: tuple | None = None
     single_scores: list[int] = []
     evaluations: list[tuple[int, int, list[object], dict]] = []
@@ -230,7 +281,7 @@ def detect_header(
         total = max(m[1] + m[2] for m in ev.values())
         single_scores.append(total)
         evaluations.append((r, r, list(row), ev))
-        if recognised_at is None and max(m[2] for m in ev.values()) >= MIN_SPECIFIC_MATCHES and total >= MIN_TOTAL_MATCHES:
+        if recognised_at is None and identified_datasets(index, ev):
             recognised_at = r
         zero_run = zero_run + 1 if total == 0 else 0
         if recognised_at is not None and zero_run >= STOP_AFTER_DATA_ROWS:
@@ -246,40 +297,46 @@ def detect_header(
             evaluations.append((r, r + 1, combined, ev))
     for first, last, cells, ev in evaluations:
         total = max(m[1] + m[2] for m in ev.values())
-        spec = max(m[2] for m in ev.values())
-        key = (total, spec, -first, -(last - first))
+        ident = max(index.n_identifying(d, m[0]) for d, m in ev.items())
+        key = (bool(identified_datasets(index, ev)), total, ident, -first, -(last - first))
         if best is None or key > best[0]:
             best = (key, first, last, cells, ev)
     assert best is not None
     _key, first, last, cells, ev = best
-    ranked = sorted(index.datasets, key=lambda d: (ev[d][2], ev[d][1] + ev[d][2]), reverse=True)
-    top, runner = ranked[0], ranked[1]
-    top_spec, runner_spec = ev[top][2], ev[runner][2]
-    top_total = ev[top][1] + ev[top][2]
-    if top_spec < MIN_SPECIFIC_MATCHES or top_total < MIN_TOTAL_MATCHES:
-        matched = [str(cells[i]).strip() for i in sorted(ev[top][0])]
+    candidates = identified_datasets(index, ev)
+    if not candidates:
+        closest = max(index.datasets, key=lambda d: (index.n_identifying(d, ev[d][0]), ev[d][1] + ev[d][2]))
+        matched = [str(cells[i]).strip() for i in sorted(ev[closest][0])]
         where_zh = f"最接近的是第{first + 1}行" if matched else "没有任何一行"
         where_en = f"the closest is row {first + 1}" if matched else "no row"
-        got_zh = f"（仅匹配：{'、'.join(matched)}）" if matched else "匹配任何已知列名"
-        got_en = f" (matched only: {', '.join(matched)})" if matched else " matches any known column name"
+        got_zh = (f"（仅匹配：{'、'.join(matched)}，最接近{index.seeds.label_zh(closest)}）" if matched
+                  else "匹配任何已知列名")
+        got_en = (f" (matched only: {', '.join(matched)}; closest: {closest})" if matched
+                  else " matches any known column name")
         kinds_zh = "或".join(index.seeds.label_zh(d) for d in index.datasets)
         kinds_en = " or ".join(f"{index.seeds.label_zh(d)} ({d})" for d in index.datasets)
         return HeaderFailure(
-            f"未识别的表格格式：前{len(rows)}行中没有{kinds_zh}的表头，{where_zh}{got_zh}",
+            f"未识别的表格格式：前{len(rows)}行中没有{kinds_zh}的表头，{where_zh}{got_zh}；"
+            f"可用 credit layouts suggest 查看可补充的表头别名",
             f"unknown layout: none of the first {len(rows)} rows is a {kinds_en} "
-            f"header; {where_en}{got_en}",
+            f"header; {where_en}{got_en}; `credit layouts suggest FILE` proposes header aliases",
             first,
         )
-    if top_spec == runner_spec and ev[top][1] + top_spec == ev[runner][1] + runner_spec:
-        tied = [d for d in ranked if ev[d][2] == top_spec and ev[d][1] + ev[d][2] == top_total]
+    top = candidates[0]
+
+    def rank(d: str) -> tuple[int, int]:
+        return index.n_identifying(d, ev[d][0]), ev[d][1] + ev[d][2]
+
+    tied = [d for d in candidates if rank(d) == rank(top)]
+    if len(tied) > 1:
         hint = dataset_hint(name_hint, index.seeds, tied)
         if hint is None:
             both_zh = "和".join(index.seeds.label_zh(d) for d in tied)
             both_en = " and ".join(tied)
             return HeaderFailure(
-                f"表头第{first + 1}行同样匹配{both_zh}（各{top_spec}个专有列），且文件名无法区分",
+                f"表头第{first + 1}行同样匹配{both_zh}（各{rank(top)[0]}个识别列），且文件名无法区分",
                 f"ambiguous header at row {first + 1}: it matches {both_en} columns equally "
-                f"({top_spec} specific columns each) and the file name does not tell",
+                f"({rank(top)[0]} identifying columns each) and the file name does not tell",
                 first,
             )
         top = hint
@@ -292,9 +349,12 @@ def detect_header(
         mapping=mapping,
         n_common=ev[top][1],
         n_specific=ev[top][2],
+        n_identifying=index.n_identifying(top, mapping),
     )
     present = set(mapping.values())
-    match.missing_required = [c for c in index.seeds.header_required(top) if c.name not in present]
+    match.missing_required = [c for c in index.seeds.required(top) if c.name not in present]
+    match.missing_keys = index.seeds.missing_keys(top, present)
+    match.units = {i: u for i, col in mapping.items() if (u := index.unit_of(cells[i], top, col))}
     return match
 
 

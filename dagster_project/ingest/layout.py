@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterator
 
-SUPPORTED_EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls"}
+# .et (WPS 表格) is read like any workbook (python-calamine judges the bytes, not the name); see WPS_HOW_TO_SAVE
+SUPPORTED_EXTENSIONS = {".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsm", ".xls": "xls", ".et": "et"}
+WPS_HOW_TO_SAVE = (
+    "请在 WPS 表格中打开，点击“文件 → 另存为”，文件类型选择“Excel 工作簿（*.xlsx）”，保存后重新报送",
+    "open it in WPS Spreadsheets, choose File > Save As, file type 'Excel Workbook (*.xlsx)', and send that file",
+)
+WPS_DOCUMENT = (".wps", ".wpt")  # WPS 文字 (word-processor) documents: a table in one must be moved to a workbook
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -148,11 +154,17 @@ class _Walker:
                                            "a file in a sub-folder of the drop-date folder (sub-folders are not read)")
             else:
                 item = DropItem(e.path, self.rel(e.path), dept, day)
-                if item.extension not in SUPPORTED_EXTENSIONS:
+                if item.extension in WPS_DOCUMENT:
+                    item.code = "unsupported_extension"
+                    item.reason_zh = (f"WPS 文字文档（{item.extension}）不是表格文件：请把其中的表格复制到 WPS 表格或 Excel，"
+                                      + WPS_HOW_TO_SAVE[0].removeprefix("请在 WPS 表格中打开，"))
+                    item.reason_en = (f"a WPS Writer document ({item.extension}) is not a spreadsheet: copy its table into "
+                                      f"WPS Spreadsheets or Excel, then " + WPS_HOW_TO_SAVE[1].removeprefix("open it in WPS Spreadsheets, "))
+                elif item.extension not in SUPPORTED_EXTENSIONS:
                     ext = item.extension or "（无扩展名）"
                     item.code = "unsupported_extension"
-                    item.reason_zh = f"不支持的文件类型「{ext}」（只读取 .csv、.xlsx、.xlsm、.xls）"
-                    item.reason_en = f"unsupported file type '{item.extension or '(none)'}' (only .csv, .xlsx, .xlsm, .xls are read)"
+                    item.reason_zh = f"不支持的文件类型「{ext}」（只读取 .csv、.xlsx、.xlsm、.xls、.et）"
+                    item.reason_en = f"unsupported file type '{item.extension or '(none)'}' (only .csv, .xlsx, .xlsm, .xls, .et are read)"
                 yield item
 
 

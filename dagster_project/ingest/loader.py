@@ -10,9 +10,11 @@ submission and load for it. The first time such a copy is seen under a new path 
 department re-sending the same file in a later drop, or a rename) it gets one ledger row with status
 `already_loaded` and zero rows, so the ledger still shows that the department dropped something that day;
 the same path and bytes seen again add nothing at all (re-running a night changes nothing). A quarantined file is
-re-examined only if its bytes changed (same path and same hash -> skipped, counted in
-files_already_quarantined) unless `retry_quarantined=True` (e.g. after a header alias was added or a limit of
-ingest_limits.yml raised).
+re-examined if its bytes changed, or — for a reason the rules decide (RULE_DEPENDENT_CODES: unknown layout, missing
+columns, a limit, an extension) — once the rules changed since it was quarantined: each quarantine row carries the
+rules_version it was judged by (rules_fingerprint: the ingestion seeds, ingest_limits.yml, READER_VERSION), and the
+ledger row of the new attempt says it is a retry. Otherwise same path and same hash -> skipped, counted in
+files_already_quarantined; `retry_quarantined=True` re-examines every quarantined file (a parse_error after a fix).
 Files are written to the raw layer (Parquet, raw_store.py) in batches of up to 500 files or ~200,000 rows,
 each all-or-nothing: a file's raw rows, rejected rows, quarantine rows and ledger rows appear together or not
 at all; a run that dies loses at most its current batch, which the next run loads again.
@@ -39,12 +41,12 @@ import pyarrow.compute as pc
 from .csv_reader import read_csv_drop
 from .excel_reader import EMPTY_SHEET_NOTE, read_workbook
 from .headers import AliasIndex
-from .layout import DropItem, walk_drops
+from .layout import WPS_HOW_TO_SAVE, DropItem, walk_drops
 from .limits import IngestLimits, load_limits
 from .raw_store import RawStore, arrow_schema
 from .schema import (LEDGER_COLUMNS, QUARANTINE_COLUMNS, REJECTED_COLUMNS, dataset_table_columns,
                      ensure_raw_schema)
-from .seeds import Seeds, load_seeds
+from .seeds import Seeds, load_seeds, rules_fingerprint
 from .tables import TableOutcome, quarantined
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class IngestResult:
     quarantine_codes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    files_retried: int = 0  # quarantined before, examined again because the rules changed since
     quarantined: list[dict] = field(default_factory=list)  # this run's quarantines: file, sheet, code, reason
     notes: list[str] = field(default_factory=list)  # what was skipped and why (hidden sheets …), one line each
 
@@ -78,7 +81,7 @@ class IngestResult:
         return {
             "files_seen": self.files_seen, "files_loaded": self.files_loaded,
             "files_quarantined": self.files_quarantined, "files_already_loaded": self.files_already_loaded,
-            "files_already_quarantined": self.files_already_quarantined,
+            "files_already_quarantined": self.files_already_quarantined, "files_retried": self.files_retried,
             "rows_read": self.rows_read, "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
             "quarantine_codes": dict(sorted(self.quarantine_codes.items())),
             "quarantined": self.quarantined[: self.MAX_LISTED], "quarantined_count": len(self.quarantined),
@@ -90,7 +93,9 @@ class IngestResult:
         return (
             f"load {self.load_id}: {self.files_seen} files seen — {self.files_loaded} loaded, "
             f"{self.files_quarantined} quarantined, {self.files_already_loaded} already loaded, "
-            f"{self.files_already_quarantined} unchanged in quarantine; rows {self.rows_read:,} read = "
+            f"{self.files_already_quarantined} unchanged in quarantine"
+            + (f", {self.files_retried} retried under changed rules" if self.files_retried else "")
+            + f"; rows {self.rows_read:,} read = "
             f"{self.rows_loaded:,} loaded + {self.rows_rejected:,} rejected"
             + (f"; quarantine: {codes}" if codes else "")
             + f" ({self.seconds:.1f}s)"
@@ -161,8 +166,8 @@ class _Writer:
     MAX_ROWS = 200_000
     MAX_FILES = 500
 
-    def __init__(self, store: RawStore, seeds: Seeds, load_id: str):
-        self.store, self.seeds, self.load_id = store, seeds, load_id
+    def __init__(self, store: RawStore, seeds: Seeds, load_id: str, rules_version: str | None = None):
+        self.store, self.seeds, self.load_id, self.rules_version = store, seeds, load_id, rules_version
         # batch files are named <load_id>-<token>-<n>: a retried run keeps its load_id (Dagster's run id), and
         # must never write over the files its first attempt committed
         self.token = uuid.uuid4().hex[:8]
@@ -201,7 +206,7 @@ class _Writer:
                     for r in t.rejected)
                 self.rows += t.rows_rejected
             elif t.status == "quarantined":
-                self.quarantine.append((self.load_id, *lineage, t.code, t.reason, now))
+                self.quarantine.append((self.load_id, *lineage, t.code, t.reason, now, self.rules_version))
             self.ledger.append((self.load_id, *lineage, file_format, encoding, t.sheet_name, t.dataset, t.header_row,
                                 t.status, t.rows_read, t.rows_loaded, t.rows_rejected, now, t.note))
         self.files += 1
@@ -251,7 +256,13 @@ def _read_tables(item: DropItem, raw: bytes, index: AliasIndex,
         return read_csv_drop(raw, name, index)
     if not raw or raw.isspace():
         return None, [quarantined("empty_file", "文件为空", "the file is empty")]
-    return None, read_workbook(raw, name, index, limits)
+    tables = read_workbook(raw, name, index, limits)
+    if item.file_format == "et" and len(tables) == 1 and tables[0].code == "corrupt_xlsx":
+        # a WPS 表格 file calamine cannot read (WPS's own encrypted or older format): say how to save it
+        zh, en = WPS_HOW_TO_SAVE
+        return None, [quarantined("unsupported_extension", f"WPS 表格文件（.et）无法直接读取：{zh}",
+                                  f"the WPS Spreadsheets file (.et) cannot be read as it is: {en}")]
+    return None, tables
 
 
 # codes a file keeps even under an unknown department's folder: links are never opened
@@ -277,6 +288,27 @@ def _unknown_department(item: DropItem, known: frozenset[str]) -> None:
                       f"<department>/<YYYY-MM-DD>/, then run again")
 
 
+# Quarantine reasons the rules decide (seeds, limits, the readers' formats): retried once the rules change.
+RULE_DEPENDENT_CODES = frozenset({"unknown_layout", "missing_required_columns", "unsupported_extension",
+                                  "too_many_rows", "suspicious_expansion", "corrupt_xlsx"})
+
+
+def _retry_note(code: str) -> str:
+    return (f"重新读取：此前因「{code}」隔离，此后表头别名、格式识别规则或归集限值已更新 / retried: quarantined before "
+            f"({code}) and the header aliases, layout rules or ingest limits changed since")
+
+
+def _join_notes(*notes: str | None) -> str | None:
+    parts = [n for n in notes if n]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    zh = "；".join(n.split(" / ", 1)[0] for n in parts)
+    en = "; ".join(n.split(" / ", 1)[1] if " / " in n else "" for n in parts)
+    return f"{zh} / {en}"
+
+
 ALREADY_LOADED_NOTE = ("本部门此前已报送并载入相同内容（相同字节）的文件，未重复载入 / the same bytes were loaded before "
                        "from this department: nothing loaded again")
 
@@ -290,19 +322,21 @@ def ingest_drops(
     drop_dates: set[date] | None = None,
     retry_quarantined: bool = False,
     limits: IngestLimits | None = None,
+    seeds_dir: Path | None = None,
 ) -> IngestResult:
     """Load every drop under `drops_root` into the raw layer under `raw_dir` (only the drop-date folders in
     `drop_dates` if given; off-layout files anywhere are always reported); `con` is the DuckDB warehouse whose
-    raw.* views read that layer. `limits`: what one file may cost (default: ingest_limits.yml). Never raises on
-    bad input."""
+    raw.* views read that layer. `limits`: what one file may cost (default: ingest_limits.yml). `seeds_dir`: the
+    header aliases, columns and layout rules (default: the dbt project's seeds). Never raises on bad input."""
     started = time.perf_counter()
-    seeds = load_seeds()
+    seeds = load_seeds(seeds_dir) if seeds_dir else load_seeds()
     limits = limits or load_limits()
+    rules_version = rules_fingerprint(seeds_dir, limits)
     known = seeds.departments
     store = ensure_raw_schema(con, raw_dir, seeds)
     index = AliasIndex(seeds)
     result = IngestResult(load_id=load_id or new_load_id())
-    writer = _Writer(store, seeds, result.load_id)
+    writer = _Writer(store, seeds, result.load_id, rules_version)
     codes: Counter[str] = Counter()
     if drop_dates is not None:
         drop_dates = {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in drop_dates}
@@ -317,12 +351,21 @@ def ingest_drops(
     loaded_keys = set(con.execute(
         "SELECT DISTINCT department, file_hash FROM raw.ingest_ledger WHERE status = 'loaded' AND file_hash IS NOT NULL"
     ).fetchall())
-    # a file quarantined for an unknown department is examined again once its department is known
-    quarantined_keys = {
-        (path, h) for path, h, code, dept in con.execute(
-            "SELECT DISTINCT file_path, file_hash, reason_code, department FROM raw.quarantine").fetchall()
-        if not (code == "unknown_department" and known is not None and dept in known)
-    }
+    # a file quarantined for an unknown department is examined again once its department is known; one quarantined
+    # for a reason the rules decide, once the rules changed since (its latest quarantine's rules_version differs)
+    quarantined_keys: set[tuple] = set()
+    retry_codes: dict[tuple, str] = {}
+    for path, h, code, dept, version in con.execute(
+            "SELECT file_path, file_hash, reason_code, department, rules_version FROM raw.quarantine "
+            "QUALIFY quarantined_at = max(quarantined_at) OVER (PARTITION BY file_path, file_hash)").fetchall():
+        if code == "unknown_department" and known is not None and dept in known:
+            continue
+        if code in RULE_DEPENDENT_CODES and version != rules_version:
+            retry_codes.setdefault((path, h), code)
+            continue
+        quarantined_keys.add((path, h))
+    for key in retry_codes.keys() & quarantined_keys:  # a workbook's other sheet, judged by today's rules
+        del retry_codes[key]
     ledger_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.ingest_ledger").fetchall())
 
     for item in walk_drops(root, drop_dates):
@@ -372,6 +415,12 @@ def ingest_drops(
             raw = None
         if item.code or len(prepared) != len(tables):
             prepared = [None] * len(tables)
+        retried = retry_codes.pop((item.rel, file_hash), None)
+        if retried:
+            result.files_retried += 1
+            result.notes.append(f"{item.rel}: {_retry_note(retried)}")
+            for t in tables:
+                t.note = _join_notes(_retry_note(retried), t.note)
         writer.add_file(item, file_hash, item.file_format, encoding, tables, prepared)
 
         loaded = [t for t in tables if t.status == "loaded"]
@@ -384,6 +433,8 @@ def ingest_drops(
                 result.tables_skipped += 1
                 if t.note and t.note != EMPTY_SHEET_NOTE:  # hidden and chart sheets: worth a line in the summary
                     result.notes.append(f"{item.rel}: {t.note}")
+            elif t.status == "loaded" and t.note and not retried:
+                result.notes.append(f"{item.rel}: {t.note}")  # loaded lacking required columns, or amounts in 元
             result.rows_read += t.rows_read
             result.rows_loaded += t.rows_loaded
             result.rows_rejected += t.rows_rejected

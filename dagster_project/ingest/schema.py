@@ -42,6 +42,7 @@ QUARANTINE_COLUMNS = [
     ("reason_code", "VARCHAR"),
     ("reason", "VARCHAR"),
     ("quarantined_at", "TIMESTAMP"),
+    ("rules_version", "VARCHAR"),  # rules_fingerprint the file was judged by: a change retries it (loader.py)
 ]
 
 LEDGER_COLUMNS = [

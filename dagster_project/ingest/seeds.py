@@ -3,10 +3,11 @@
 `dataset_columns.csv`: dataset,column_name,label_zh,required,... — a dataset's canonical columns are the
 `common` rows followed by its own rows, in file order.
 `header_aliases.csv`: dataset,alias,column_name — extra header spellings (label_zh is itself an alias).
-`datasets.csv`: dataset,label_zh,description_en,file_name_hints,is_dual_disclosure,common_required — one row per
-dataset (its Chinese name for messages, the file-name keywords that break a header tie, and whether a header
-lacking a required common column is quarantined). The datasets themselves are the distinct datasets of
-`dataset_columns.csv` other than `common`: a new dataset is seed rows only.
+`datasets.csv`: dataset,label_zh,description_en,file_name_hints,is_dual_disclosure — one row per dataset (its
+Chinese name for messages and the file-name keywords that break a header tie). The datasets themselves are the
+distinct datasets of `dataset_columns.csv` other than `common`: a new dataset is seed rows only.
+`layout_rules.csv`: dataset,rule,columns,min_matches — when a header is a dataset's layout (`identify`,
+`recognise`) and which headings a file must carry to be loaded at all (`key`); see LayoutRule.
 """
 from __future__ import annotations
 
@@ -32,7 +33,29 @@ class DatasetSpec:
     dataset: str
     label_zh: str
     file_name_hints: tuple[str, ...] = ()
-    common_required: bool = True
+
+
+LAYOUT_RULE_KINDS = ("identify", "recognise", "key")
+ALL_DATASETS = "all"  # layout_rules.csv: a rule for every dataset
+ANY_COLUMN = "*"  # layout_rules.csv: any canonical column of the dataset (its common columns included)
+
+
+@dataclass(frozen=True)
+class LayoutRule:
+    """One row of layout_rules.csv: at least `min_matches` of `columns` must be headings of the file.
+
+    identify  — the dataset's identifying headings: a header is this dataset's layout only if enough of them
+                match, and among the datasets so identified the one with the most identifying matches wins;
+    recognise — the same over `*` (any canonical column, the party's included): a floor on the whole header;
+    key       — a file identified as the dataset is quarantined (missing_required_columns) unless it carries
+                these: without them a record could never be corrected by a resubmission. Every other required
+                data item a file lacks is loaded empty and held by the REQUIRED rule, record by record.
+    `dataset` = `all`: the rule applies to every dataset (columns a dataset does not have are ignored)."""
+    dataset: str
+    rule: str
+    columns: tuple[str, ...]
+    min_matches: int
+    why_en: str = ""
 
 
 @dataclass
@@ -41,6 +64,7 @@ class Seeds:
     aliases: list[tuple[str, str, str]]  # (dataset, alias, column_name)
     dataset_specs: dict[str, DatasetSpec] = field(default_factory=dict)
     departments: frozenset[str] | None = None  # codes of departments.csv; None: no such seed, no check
+    layout_rules: list[LayoutRule] = field(default_factory=list)
     _by_dataset: dict[str, list[ColumnSpec]] = field(default_factory=dict, repr=False)
 
     @property
@@ -72,12 +96,31 @@ class Seeds:
     def required(self, dataset: str) -> list[ColumnSpec]:
         return [c for c in self.canonical(dataset) if c.required]
 
-    def header_required(self, dataset: str) -> list[ColumnSpec]:
-        """Required columns a header must carry (else the file is quarantined): all of them, or only the
-        dataset's own where datasets.csv says common_required=false (lists as courts publish them carry no
-        行政相对人类别 or 数据来源单位; the REQUIRED rule then reports each row instead)."""
-        own_only = not self.spec(dataset).common_required
-        return [c for c in self.required(dataset) if not (own_only and c.dataset == COMMON)]
+    def rules_for(self, dataset: str, rule: str) -> list[LayoutRule]:
+        """The layout rules of one kind for a dataset (its own rows and the `all` rows), columns narrowed to the
+        dataset's canonical columns (`*` expanded)."""
+        names = self.canonical_names(dataset)
+        out = []
+        for r in self.layout_rules:
+            if r.rule != rule or r.dataset not in (dataset, ALL_DATASETS):
+                continue
+            cols = tuple(names) if r.columns == (ANY_COLUMN,) else tuple(c for c in r.columns if c in names)
+            out.append(LayoutRule(dataset, r.rule, cols, r.min_matches, r.why_en))
+        return out
+
+    def identifying_columns(self, dataset: str) -> set[str]:
+        return {c for r in self.rules_for(dataset, "identify") for c in r.columns}
+
+    def is_identified(self, dataset: str, present: set[str]) -> bool:
+        """The header (its canonical columns `present`) is this dataset's layout by the identify/recognise rules;
+        a dataset without identify rules is never identified."""
+        rules = self.rules_for(dataset, "identify")
+        return bool(rules) and all(
+            len(present.intersection(r.columns)) >= r.min_matches for r in rules + self.rules_for(dataset, "recognise"))
+
+    def missing_keys(self, dataset: str, present: set[str]) -> list[LayoutRule]:
+        """The key rules a header breaks (the file is then quarantined: missing_required_columns)."""
+        return [r for r in self.rules_for(dataset, "key") if len(present.intersection(r.columns)) < r.min_matches]
 
     def label(self, dataset: str, column: str) -> str:
         for c in self.canonical(dataset):
@@ -116,14 +159,47 @@ def load_seeds(seeds_dir: Path | None = None) -> Seeds:
                 if not name:
                     continue
                 hints = tuple(h.strip().lower() for h in (r.get("file_name_hints") or "").split("|") if h.strip())
-                common_required = (r.get("common_required") or "true").strip() == "" or _truthy(r.get("common_required"))
-                specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints, common_required)
+                specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints)
     departments = None
     departments_path = seeds_dir / "departments.csv"
     if departments_path.exists():
         with open(departments_path, encoding="utf-8-sig", newline="") as f:
             departments = frozenset(code for r in csv.DictReader(f) if (code := (r.get("department") or "").strip()))
-    return Seeds(columns=columns, aliases=aliases, dataset_specs=specs, departments=departments)
+    return Seeds(columns=columns, aliases=aliases, dataset_specs=specs, departments=departments,
+                 layout_rules=load_layout_rules(seeds_dir))
+
+
+# The seeds ingestion reads to judge a file's layout (departments.csv is judged apart: unknown_department).
+RULE_SEEDS = ("dataset_columns.csv", "header_aliases.csv", "datasets.csv", "layout_rules.csv")
+# Bumped when the readers learn what they refused before (a format, an encoding): quarantined files are retried.
+READER_VERSION = "2"
+
+
+def rules_fingerprint(seeds_dir: Path | None = None, limits: object = None) -> str:
+    """What a quarantine for a rule-decided reason was judged by: the ingestion seeds' bytes, the limits and the
+    readers' version. A different fingerprint on a later run retries those files."""
+    import hashlib
+
+    h = hashlib.sha256(READER_VERSION.encode())
+    for name in RULE_SEEDS:
+        path = Path(seeds_dir or SEEDS_DIR) / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"") + b"\0")
+    h.update(repr(limits).encode())
+    return h.hexdigest()[:16]
+
+
+def load_layout_rules(seeds_dir: Path | None = None) -> list[LayoutRule]:
+    path = Path(seeds_dir or SEEDS_DIR) / "layout_rules.csv"
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return [
+            LayoutRule((r.get("dataset") or "").strip(), (r.get("rule") or "").strip(),
+                       tuple(c.strip() for c in (r.get("columns") or "").split("|") if c.strip()),
+                       int((r.get("min_matches") or "1").strip()), (r.get("why_en") or "").strip())
+            for r in csv.DictReader(f)
+            if (r.get("dataset") or "").strip()
+        ]
 
 
 DATASETS: tuple[str, ...] = load_seeds().datasets  # the datasets of the project's seeds (raw.<dataset> tables)

@@ -96,16 +96,58 @@ def _blank_rows(body: pa.Table, names: list[str]) -> np.ndarray:
 
 
 def missing_required_outcome(match: HeaderMatch, seeds, **kw) -> TableOutcome:
-    names_zh = "、".join(c.label_zh for c in match.missing_required)
-    names_en = ", ".join(f"{c.name} ({c.label_zh})" for c in match.missing_required)
+    """The file is the dataset's layout but lacks a key rule's columns (seeds/layout_rules.csv, rule key): without
+    them no record could be corrected by a resubmission, so the whole table is quarantined."""
+    groups_zh = "；".join("、".join(seeds.label(match.dataset, c) for c in r.columns) + ("（至少其一）" if len(r.columns) > 1 else "")
+                         for r in match.missing_keys)
+    groups_en = "; ".join(" or ".join(f"{c} ({seeds.label(match.dataset, c)})" for c in r.columns)
+                          for r in match.missing_keys)
     kind_zh = seeds.label_zh(match.dataset)
     return quarantined(
         "missing_required_columns",
-        f"{kind_zh}表头缺少必填列：{names_zh}",
-        f"the {match.dataset} header lacks required columns: {names_en}",
+        f"{kind_zh}表头缺少必填列：{groups_zh}；缺少该列的记录无法标识、也无法以更正报送更正，整个文件不予载入",
+        f"the {match.dataset} header lacks required columns: {groups_en}; without them no record can be identified "
+        f"or corrected by a resubmission, so the file is not loaded",
         dataset=match.dataset,
         **kw,
     )
+
+
+def layout_note(match: HeaderMatch, seeds) -> str | None:
+    """The ledger note of a table loaded although its header lacks required columns (each record is then held by
+    the REQUIRED rule) or names 元 for a 万元 column (values marked 元, converted by dbt); None otherwise."""
+    zh, en = [], []
+    if match.missing_required:
+        zh.append("表头缺少必填列：" + "、".join(c.label_zh for c in match.missing_required)
+                  + "（已载入，各条记录因这些必填项为空暂缓公示，见整改清单；请补齐后重新报送）")
+        en.append("the header lacks required columns: " + ", ".join(f"{c.name} ({c.label_zh})" for c in match.missing_required)
+                  + " (loaded; each record is held for them by rule REQUIRED until a corrected resubmission)")
+    for i, unit in sorted(match.units.items()):
+        col = match.mapping[i]
+        zh.append(f"「{match.cells[i].strip()}」按{unit}报送：数值已标注“{unit}”，入库时换算为万元")
+        en.append(f"'{match.cells[i].strip()}' is in {'yuan' if unit == '元' else unit}: its values are marked "
+                  f"{unit} and converted to 万元 ({col})")
+    return f"{'；'.join(zh)} / {'; '.join(en)}" if zh else None
+
+
+_HAS_DIGIT = "[0-9０-９]"
+_ENDS_WITH_UNIT = "(元|万)\\s*$"
+
+
+def mark_units(body: pa.Table, units: dict[int, str]) -> pa.Table:
+    """A column whose heading names 元 (罚款金额（元）) while the standard keeps 万元: every value holding a number and
+    no unit of its own gets the heading's unit appended (`50000` -> `50000元`), so the value says what it is and dbt's
+    parse_amount_wan converts it to 万元 (flag fine_amount_sent_in_yuan). Values that are not numbers stay as sent."""
+    for i, unit in units.items():
+        name = f"c{i}"
+        if name not in body.column_names:
+            continue
+        col = body.column(name)
+        mark = pc.and_(pc.fill_null(pc.match_substring_regex(col, _HAS_DIGIT), False),
+                       pc.invert(pc.fill_null(pc.match_substring_regex(col, _ENDS_WITH_UNIT), True)))
+        marked = pc.if_else(mark, pc.binary_join_element_wise(col, pa.scalar(unit), ""), col)
+        body = body.set_column(body.column_names.index(name), name, marked)
+    return body
 
 
 def finish_table(
@@ -153,6 +195,8 @@ def finish_table(
     else:
         extras = {}
     rejected.sort(key=lambda r: r.source_row)
+    if match.units:
+        body = mark_units(body, {i: u for i, u in match.units.items() if i < width})
     return TableOutcome(
         status="loaded",
         dataset=match.dataset,

@@ -11,11 +11,50 @@ with versions as (
 
 ),
 
+-- one defect counted once in the judgement: a rule another metric owns (seed report_defect_owners) does not make
+-- a record non-compliant in judged_compliant_records when that metric counts the record (the published 合规率 is
+-- unchanged: every error rule counts there)
+defect_owners as (
+
+    select * from {{ ref('report_defect_owners') }}
+
+),
+
 violations as (
 
-    select distinct submission_id
+    select
+        v.submission_id,
+        max(case when o.rule_id is null then 1 else 0 end) as has_unowned_error,
+        max(case when o.owner_metric = 'code_error_rate' then 1 else 0 end) as has_code_owned_error
+    from {{ ref('int_rule_violations') }} as v
+    left join defect_owners as o on o.rule_id = v.rule_id
+    where v.severity = 'error'
+    group by 1
+
+),
+
+-- 完整率 is judged on the items a dataset requires (seed dataset_columns.required); the REQUIRED rule already finds
+-- each empty one, so a record fills required_items minus its REQUIRED violations. Optional items (in the standard,
+-- not required) are reported apart.
+missing_required as (
+
+    select submission_id, count(*) as missing_required_items
     from {{ ref('int_rule_violations') }}
-    where severity = 'error'
+    where rule_id = 'REQUIRED'
+    group by 1
+
+),
+
+item_counts as (
+
+    select
+        d.dataset,
+        sum(case when c.required then 1 else 0 end) as required_items,
+        sum(case when c.in_standard and not c.required then 1 else 0 end) as optional_items
+    from {{ ref('datasets') }} as d
+    inner join {{ ref('dataset_columns') }} as c on c.dataset in ('common', d.dataset)
+    where d.is_dual_disclosure
+    group by 1
 
 ),
 
@@ -44,15 +83,24 @@ per_record as (
         {{ year_month('v.drop_date') }} as month,
         v.dataset,
         x.submission_id is null as is_compliant,
+        x.submission_id is null
+            or (x.has_unowned_error = 0 and x.has_code_owned_error = 1
+                and v.is_organisation and (v.uscc is null or not v.uscc_is_valid)) as is_judged_compliant,
         coalesce(t.is_late, false) as is_late,
         v.decision_date is not null as is_date_readable,
         v.is_organisation as is_code_checked,
         v.is_organisation and (v.uscc is null or not v.uscc_is_valid) as is_code_error,
         v.is_organisation and v.uscc_is_valid and c.uscc is not null as is_code_conflict,
-        v.filled_items,
-        v.standard_items
+        i.required_items,
+        i.required_items - coalesce(m.missing_required_items, 0) as filled_required_items,
+        i.optional_items,
+        -- filled standard items beyond the required ones (bounded: the two checks trim alike, but stay safe)
+        greatest(0, least(i.optional_items,
+                          v.filled_items - (i.required_items - coalesce(m.missing_required_items, 0)))) as filled_optional_items
     from versions as v
+    inner join item_counts as i on i.dataset = v.dataset
     left join violations as x on x.submission_id = v.submission_id
+    left join missing_required as m on m.submission_id = v.submission_id
     left join timeliness as t on t.submission_id = v.submission_id
     left join conflicting_usccs as c on c.uscc = v.uscc
 
@@ -66,13 +114,16 @@ counts as (
         dataset,
         count(*) as records,
         count(*) filter (where is_compliant) as compliant_records,
+        count(*) filter (where is_judged_compliant) as judged_compliant_records,
         count(*) filter (where is_late) as late_records,
         count(*) filter (where is_date_readable) as date_readable_records,
         count(*) filter (where is_code_checked) as code_check_records,
         count(*) filter (where is_code_error) as code_error_records,
         count(*) filter (where is_code_conflict) as code_conflict_records,
-        sum(filled_items) as filled_items,
-        sum(standard_items) as standard_items
+        sum(required_items) as required_items,
+        sum(filled_required_items) as filled_required_items,
+        sum(optional_items) as optional_items,
+        sum(filled_optional_items) as filled_optional_items
     from per_record
     group by 1, 2, 3
 
@@ -126,7 +177,13 @@ final as (
         coalesce(c.code_error_records, 0) as code_error_records,
         coalesce(c.code_conflict_records, 0) as code_conflict_records,
         (c.code_error_records + c.code_conflict_records) / nullif(c.code_check_records, 0) as code_error_rate,
-        c.filled_items / nullif(c.standard_items, 0) as completeness_rate,
+        coalesce(c.judged_compliant_records, 0) as judged_compliant_records,
+        coalesce(c.required_items, 0) as required_items,
+        coalesce(c.filled_required_items, 0) as filled_required_items,
+        c.filled_required_items / nullif(c.required_items, 0) as completeness_rate,
+        coalesce(c.optional_items, 0) as optional_items,
+        coalesce(c.filled_optional_items, 0) as filled_optional_items,
+        c.filled_optional_items / nullif(c.optional_items, 0) as optional_completeness_rate,
         coalesce(c.records, 0) = 0 and x.department is not null as is_missing_report
     from spine as s
     left join counts as c using (department, month, dataset)

@@ -1,0 +1,2 @@
+-- Seed report_ranking_weights as built: the 通报 reads its rules from the build it reports on, not from the repository.
+select * from {{ ref('report_ranking_weights') }}

@@ -3,7 +3,7 @@
 A freshly provisioned machine has no CJK system fonts, so nothing here looks at system font
 directories: the font files are located through the installed ``mplfonts`` package (pinned in
 pyproject.toml), which ships Google's Noto CJK fonts. Both are under the SIL Open Font License 1.1
-(free to use, embed and redistribute; docs/report-format.md):
+(free to use, embed and redistribute):
 
 - body: Noto Serif CJK SC (思源宋体), a 宋体-style serif for the 正文, the title and tables;
 - headings: Noto Sans CJK SC (思源黑体), a 黑体-style sans for 一级标题, 附件 and charts.

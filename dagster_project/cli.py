@@ -97,6 +97,18 @@ def _month_arg(value: str) -> str:
     return value
 
 
+def _quarter_arg(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-Q[1-4]", value):
+        raise argparse.ArgumentTypeError(f"季度格式应为 YYYY-Qn / quarter must be YYYY-Qn (2026-Q3), got {value!r}")
+    return value
+
+
+def _year_arg(value: str) -> str:
+    if not re.fullmatch(r"\d{4}", value):
+        raise argparse.ArgumentTypeError(f"年份格式应为 YYYY / year must be YYYY, got {value!r}")
+    return value
+
+
 def _date_arg(value: str) -> str:
     try:
         date.fromisoformat(value)
@@ -129,10 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what runs the dbt models: duckdb (default), spark (a local Spark session; the `spark` "
                         "extra) or spark_cluster (profiles.yml; docs/scale-out.md); default: CREDIT_ENGINE, else duckdb")
 
-    rep = sub.add_parser("report", help="the monthly 通报 for one month")
-    rep.add_argument("--month", type=_month_arg, required=True)
+    rep = sub.add_parser("report", help="the monthly, quarterly or annual 通报: a draft (草稿, nothing frozen) unless "
+                                        "--issue (freezes its figures) or --reissue (a 更正 version; the old one is kept)")
+    period = rep.add_mutually_exclusive_group(required=True)
+    period.add_argument("--month", type=_month_arg, help="YYYY-MM: the month's 通报 (month of the drop date)")
+    period.add_argument("--quarter", type=_quarter_arg, help="YYYY-Qn: from the quarter's issued monthly figures")
+    period.add_argument("--year", type=_year_arg, help="YYYY: from the year's issued monthly figures")
     rep.add_argument("--warehouse", type=Path, required=True)
     rep.add_argument("--out", type=Path, required=True)
+    issuing = rep.add_mutually_exclusive_group()
+    issuing.add_argument("--issue", action="store_true",
+                         help="issue it: freeze its figures in <warehouse>.issued/ (refused if already issued)")
+    issuing.add_argument("--reissue", action="store_true",
+                         help="issue an already issued period again as a 更正 version (the old version is kept)")
+    rep.add_argument("--reason", default=None, help="why a --reissue corrects the earlier version (printed in it)")
 
     s = sub.add_parser("sample", help="write realistic, messy sample drops")
     s.add_argument("--out", type=Path, required=True)
@@ -359,14 +381,29 @@ def cmd_rekey(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from dagster_project.report import render_monthly_report
+    """A draft unless --issue/--reissue (report/issuance.py); a quarter or year from issued months (periodic.py)."""
+    from dagster_project.report.issuance import issued_dir, report_month
+    from dagster_project.report.periodic import report_period
 
     warehouse = args.warehouse.expanduser().resolve()
     if not warehouse.is_file():
         raise UserError(f"数据仓库不存在 / warehouse not found: {warehouse}")
-    files = render_monthly_report(warehouse, args.month, args.out.expanduser().resolve())
-    print(f"通报 report for {args.month}: {args.out}")
-    for f in _report_paths(files):
+    if args.reason and not args.reissue:
+        raise UserError("--reason 只用于 --reissue / --reason goes with --reissue")
+    out = args.out.expanduser().resolve()
+    period = args.month or args.quarter or args.year
+    if args.month:
+        result = report_month(warehouse, period, out, issue=args.issue, reissue=args.reissue, reason=args.reason)
+        files, version, paths = result.files, result.version, _report_paths(result.files)
+    else:
+        files, _ = report_period(warehouse, period, out, issue=args.issue, reissue=args.reissue, reason=args.reason)
+        version, paths = files.version, [str(f) for f in files.all_files()]
+    if version is None:
+        print(f"通报草稿 draft report for {period} (not issued, nothing frozen; --issue to issue it): {out}")
+    else:
+        print(f"通报已印发 issued report for {period}, version {version}"
+              f"{' (更正 correction)' if version > 1 else ''}: {out}; figures frozen in {issued_dir(warehouse)}")
+    for f in paths:
         print(f"  {f}")
     return 0
 

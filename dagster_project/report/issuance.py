@@ -381,15 +381,15 @@ def current_rows(warehouse: Path, months: list[str]) -> dict[str, list[MartRow]]
     return out
 
 
-def find_corrections(store: IssuedStore, warehouse: Path, before: str, *, months: list[str] | None = None,
+def find_corrections(store: IssuedStore, warehouse: Path, before: str | None, *, months: list[str] | None = None,
                      since_reported: bool = True, exclude_period: str | None = None) -> list[Correction]:
-    """Issued months before ``before`` (or ``months``) whose department × dataset counts now differ from the
+    """Issued months before ``before`` (None: any), of ``months`` if given, whose department × dataset counts now differ from the
     issued ones. ``since_reported``: compare with the last correction already printed by another period's
     issued document (a change is reported once), else with the issued figures."""
     issued = store.issued_months()
-    wanted = sorted(m for m in (months if months is not None else issued) if m in issued and m < before)
+    wanted = sorted(m for m in (months if months is not None else issued) if m in issued and (not before or m < before))
     now = current_rows(warehouse, wanted)
-    baseline = store.reported_corrections(exclude_period or before) if since_reported else {}
+    baseline = store.reported_corrections(exclude_period or before or "") if since_reported else {}
     out = []
     for m in wanted:
         was = {(r.department, r.dataset): r for r in store.figures(issued[m])}

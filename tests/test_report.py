@@ -186,8 +186,8 @@ def report(warehouse, tmp_path_factory) -> ReportFiles:
 def pdf_text(path: Path) -> list[str]:
     import pymupdf
 
-    with pymupdf.open(path) as doc:
-        return [page.get_text() for page in doc]
+    with pymupdf.open(path) as doc:  # without the page numbers (— 1 —), which split sentences across pages
+        return [re.sub(r"^— \d+ —\n?", "", page.get_text(), flags=re.M) for page in doc]
 
 
 def squash(text: str) -> str:
@@ -239,14 +239,14 @@ def test_pdf_opens_is_a4_and_every_page_renders(report: ReportFiles):
             assert pix.width > 0 and pix.height > 0
             assert len(set(pix.samples)) > 2, f"page {i} is blank"
             text = page.get_text()
-            assert f"第 {i} 页" in text and f"共 {n} 页" in text  # page numbers
+            assert f"— {i} —" in text  # page numbers as GB/T 9704 prints them
 
 
 def test_pdf_text_has_departments_figures_and_verdicts(report: ReportFiles):
     pages = pdf_text(report.pdf)
     text = squash("".join(pages))
-    assert "关于2026年3月信用信息双公示报送质量情况的通报" in text
-    assert "信用通报〔2026〕3号" in text
+    assert "关于2026年3月大连市信用信息双公示报送质量情况的通报" in text
+    assert "大信用通〔2026〕3号" in text  # report_issuer.yml
     for name, _ in DEPTS.values():
         assert name in text
     # per-department 合规率 / 迟报率, recomputed here from the fixture's counts
@@ -280,11 +280,13 @@ def test_pdf_text_has_departments_figures_and_verdicts(report: ReportFiles):
     for reason in ("合规率低于95%（本月合规率90.00%）", "迟报率高于5%", "重错码率高于0.005%"):
         assert reason in criticise
     # thresholds and definitions are printed so anyone can recompute
-    for s in ("附表1表扬与通报批评标准", "附表2指标口径", "compliance_rate", "按合规率从高到低排序"):
+    for s in ("附表1表扬与通报批评标准", "附表2指标口径", "按合规率从高到低排序"):
         assert s in text
+    assert "compliance_rate" not in text  # field names stay in the Excel
     # the most frequent violation is named; the late rule counts as one rule (5 + 1 + 1)
     assert "违反次数最多的规则是“统一社会信用代码校验位错误”，共8次" in text
-    assert "LATE超过7个工作日报送72" in text  # rule id, label, count, departments
+    assert "超过7个工作日报送72" in text  # label, count, departments (the rule id only in the Excel)
+    assert "LATE" not in text
     assert "第12个工作日报送" not in text
 
 
@@ -313,7 +315,7 @@ def test_font_comes_from_the_mplfonts_package():
     from dagster_project.report.fonts import cjk_font_path
 
     path = cjk_font_path()
-    assert path.name == "SimHei.ttf"
+    assert path.name == "NotoSerifCJKsc-Regular.otf"  # OFL: may be redistributed
     assert Path(mplfonts.__file__).resolve().parent in path.parents
     assert not str(path).startswith(("/usr/share", "/usr/local/share", "/etc"))
 
@@ -352,7 +354,8 @@ def test_chinese_renders_as_glyphs_not_boxes(report: ReportFiles):
     # the PDF embeds the CJK TrueType font (subset) and its text extracts back as Chinese
     with pymupdf.open(report.pdf) as doc:
         fonts = {f[3] for page in doc for f in page.get_fonts()}
-        assert any(name.endswith("SimHei") for name in fonts), fonts
+        assert any(name.endswith("NotoSerifCJKSC") for name in fonts), fonts  # 宋体-style body
+        assert any(name.endswith("NotoSansCJKSCRegular") for name in fonts), fonts  # 黑体-style headings
         first = doc[0].get_text()
     assert "市公共信用信息中心" in first and "总体情况" in first
     reader = PdfReader(report.pdf)
@@ -360,9 +363,9 @@ def test_chinese_renders_as_glyphs_not_boxes(report: ReportFiles):
     font_files = []
     for font in page1["/Resources"]["/Font"].values():
         desc = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-        font_files.append("/FontFile2" in desc)
-    assert font_files and all(font_files)  # embedded TrueType programs, not references
-    assert "信用信息双公示报送质量通报" in squash(page1.extract_text())
+        font_files.append("/FontFile2" in desc or "/FontFile3" in desc)
+    assert font_files and all(font_files)  # embedded font programs, not references
+    assert "信用信息双公示报送质量情况的通报" in squash(first)
     assert "\ufffd" not in first
 
 
@@ -374,7 +377,7 @@ def test_html_is_self_contained_with_cjk_font(report: ReportFiles):
 
     html = report.html.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in html
-    assert "关于2026年3月信用信息双公示报送质量情况的通报" in html
+    assert "关于2026年3月大连市信用信息" in html and "双公示报送质量情况的通报" in html
     for name, _ in DEPTS.values():
         assert name in html
     assert "99.00%" in html and "<thead>" in html and "<script" not in html
@@ -485,7 +488,7 @@ def test_first_month_without_previous_month(warehouse, tmp_path):
     assert files.praised == ("swj",)  # 147/150 is exactly 98.00%: "≥ 98%" holds
     assert files.criticised == ("zsq_scjgj",)  # 行政许可 漏报, and 合规率 87.50%
     text = squash("".join(pdf_text(files.pdf)))
-    assert "2026年2月6日" in text and "信用通报〔2026〕1号" in text
+    assert "2026年2月6日" in text and "大信用通〔2026〕1号" in text
     assert "（上月无数据，不计环比）" in text
     assert "西岗区" not in text  # not in the mart that month
     assert "87.50%" in text

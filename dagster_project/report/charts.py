@@ -1,26 +1,29 @@
-"""Charts (PNG bytes) drawn with matplotlib using the CJK font file shipped in mplfonts.
+"""Charts (PNG bytes) drawn with matplotlib using the 黑体-style font shipped in mplfonts (Noto Sans CJK SC).
 
 No pyplot and no global matplotlib state: each chart is a ``Figure`` on its own Agg
-canvas, every text element gets ``FontProperties(fname=<SimHei.ttf>)`` explicitly, and a
+canvas, every text element gets ``FontProperties(fname=<Noto Sans CJK SC>)`` explicitly, and a
 missing glyph (a box in the output) is turned into an error rather than a warning.
 """
 from __future__ import annotations
 
 import io
+import logging
 import math
 import textwrap
 import warnings
 from fractions import Fraction
 
 from .errors import ReportError
-from .fonts import cjk_font_path
+from .fonts import heading_font_path
 from .model import MonthData
 from .thresholds import Threshold
+
+log = logging.getLogger(__name__)
 
 DPI = 200
 MM = 1 / 25.4
 _RC = {
-    "axes.unicode_minus": False,  # SimHei has no U+2212
+    "axes.unicode_minus": False,  # an ASCII hyphen, as in the tables
     "svg.hashsalt": "credit-report",
     "path.simplify": True,
 }
@@ -29,15 +32,16 @@ _RC = {
 def font_properties(size: float | None = None):
     from matplotlib.font_manager import FontProperties
 
-    return FontProperties(fname=str(cjk_font_path()), size=size)
+    return FontProperties(fname=str(heading_font_path()), size=size)
 
 
 class _Canvas:
     """Context: a Figure; on exit renders PNG bytes and checks for missing glyphs."""
 
-    def __init__(self, width_mm: float, height_mm: float):
+    def __init__(self, width_mm: float, height_mm: float, overlaps: list | None = None):
         self.size = (width_mm * MM, height_mm * MM)
         self.png: bytes = b""
+        self.overlaps = overlaps  # collects pairs of overlapping labels (the layout test asserts none)
 
     def __enter__(self):
         import matplotlib
@@ -60,6 +64,11 @@ class _Canvas:
                 buf = io.BytesIO()
                 self.fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
                 self.png = buf.getvalue()
+                found = text_overlaps(self.fig)
+                if found:
+                    log.warning("图表中有标签重叠：%s", "；".join(f"{a} / {b}" for a, b in found))
+                if self.overlaps is not None:
+                    self.overlaps.extend(found)
         finally:
             self._warn.__exit__(None, None, None)
             self._rc.__exit__(None, None, None)
@@ -67,6 +76,28 @@ class _Canvas:
         if exc_type is None and missing:
             raise ReportError("图表中有字体无法显示的字符：" + "；".join(sorted(set(missing))[:5]))
         return False
+
+
+def text_overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of visible, non-empty labels (titles, tick labels, annotations, bar labels) whose drawn boxes
+    overlap; call after the figure was drawn."""
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            eps = (hi - lo) * 1e-9
+            # matplotlib keeps tick labels outside the view (not drawn): only the drawn ones count
+            texts += [t.label1 for t in axis.get_major_ticks() if lo - eps <= t.get_loc() <= hi + eps]
+    boxes = [(str(t.get_text()), t.get_window_extent(renderer))
+             for t in texts if t.get_visible() and str(t.get_text()).strip()]
+    out = []
+    for i, (a, ba) in enumerate(boxes):
+        for b, bb in boxes[i + 1:]:
+            if ba.overlaps(bb) and ba.width > 0 and bb.width > 0:
+                out.append((a, b))
+    return out
 
 
 def _style_ticks(ax, fp) -> None:
@@ -88,26 +119,26 @@ def _threshold_lines(ax, thresholds: tuple[Threshold, ...], metric: str, fp) -> 
         y = float(t.value)
         ax.axhline(y, color=colors[t.action], linestyle="--", linewidth=0.8, zorder=1)
         label = ("表扬线 " if t.action == "praise" else "批评线 ") + t.condition_zh().split(" ", 1)[1]
-        ax.annotate(
+        ax.annotate(  # at the left end: the right end carries the latest month's value
             label,
-            xy=(1.0, y),
+            xy=(0.0, y),
             xycoords=("axes fraction", "data"),
-            xytext=(-2, 2),
+            xytext=(2, 2),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             va="bottom",
             fontproperties=font_properties(6.5),
             color=colors[t.action],
         )
 
 
-def trend_chart(md: MonthData) -> bytes:
+def trend_chart(md: MonthData, overlaps: list | None = None) -> bytes:
     """合规率 (top) and 迟报率 (bottom) over the 12 months up to the report month."""
     months = [t.month for t in md.trend]
     comp = [_nan(t.counts.compliance_rate if t.counts else None) for t in md.trend]
     late = [_nan(t.counts.late_rate if t.counts else None) for t in md.trend]
     fp = font_properties(7.5)
-    with _Canvas(170, 105) as c:
+    with _Canvas(156, 105, overlaps) as c:
         ax1, ax2 = c.fig.subplots(2, 1, sharex=True)
         x = list(range(len(months)))
         for ax, ys, metric, color, name in (
@@ -158,12 +189,12 @@ def _nan(x: Fraction | None) -> float:
     return float("nan") if x is None else float(x)
 
 
-def violations_chart(md: MonthData, top: int = 10) -> bytes:
+def violations_chart(md: MonthData, top: int = 10, overlaps: list | None = None) -> bytes:
     """Horizontal bars of the most frequent rule violations of the month."""
     vs = md.violations[:top]
     fp = font_properties(7.5)
     height = 30 + 11 * max(len(vs), 2)
-    with _Canvas(170, height) as c:
+    with _Canvas(156, height, overlaps) as c:
         ax = c.fig.subplots()
         ax.set_title(f"本月高频问题（前{len(vs) or top}位，按违反次数）", fontproperties=font_properties(10))
         if not vs:

@@ -4,16 +4,19 @@ PDF and HTML both render this one structure, so they say exactly the same thing.
 """
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from . import tables as T
 from .fmt import date_zh, fmt_int, fmt_pct, fmt_pp, month_zh
+from .issuer import Issuer, load_issuer
 from .model import MonthData, delta
 
 REPORT_NAME = "信用信息双公示报送质量通报"
-DEFAULT_ISSUER = "市公共信用信息中心"
-DEFAULT_DOC_PREFIX = "信用通报"
+#: The issuer named in report_issuer.yml (the entity report signs with it too).
+DEFAULT_ISSUER = load_issuer().issuer
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,14 @@ class PageBreak:
     pass
 
 
+@dataclass(frozen=True)
+class Annex:
+    """A 附件: starts on a new page headed 附件N and its title; listed in the 附件说明."""
+
+    title: str
+    blocks: list = field(default_factory=list)
+
+
 @dataclass
 class Document:
     month: str
@@ -61,13 +72,38 @@ class Document:
     running_title: str
     as_of: date
     recipients: str
-    blocks: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)  # 正文
+    # --- the 公文 frame (GB/T 9704-2012); empty for a document that is not a 公文 (the entity report)
+    issuer_mark: str = ""  # 发文机关标志 (红头)
+    title_lines: tuple[str, ...] = ()  # the title broken where its words allow (回行词意完整)
+    annexes: list = field(default_factory=list)  # Annex, each on its own pages after the 落款
+    other_attachments: tuple[str, ...] = ()  # 附件说明 entries sent separately (另发), not printed here
+    signed_date: str = ""  # 成文日期, e.g. 2026年11月1日
+    note: str = ""  # 附注: （联系人：…，电话：…）
+    cc: str = ""  # 版记: 抄送
+    printed_by: str = ""  # 版记: 印发机关 (印发日期 = 成文日期)
+
+    @property
+    def is_official(self) -> bool:
+        return bool(self.issuer_mark)
+
+    @property
+    def attachment_lines(self) -> list[str]:
+        """附件说明: 附件：1. … / 2. … (one entry without a number)."""
+        names = [a.title for a in self.annexes] + list(self.other_attachments)
+        if len(names) == 1:
+            return [f"附件：{names[0]}"]
+        return [("附件：" if i == 1 else "") + f"{i}. {n}" for i, n in enumerate(names, start=1)]
+
+    def all_blocks(self) -> list:
+        return list(self.blocks) + [b for a in self.annexes for b in a.blocks]
 
     def all_text(self) -> str:
         """Every string the document shows (to check font coverage)."""
         parts = [self.issuer, self.doc_no, self.title, self.running_title, self.recipients,
-                 "第页共0123456789 —"]
-        for b in self.blocks:
+                 "第页共0123456789 —", self.issuer_mark, self.signed_date, self.note, self.cc,
+                 self.printed_by, "附件：. 抄送印发", *self.attachment_lines]
+        for b in self.all_blocks():
             if isinstance(b, (Heading, Para)):
                 parts.append(b.text)
             elif isinstance(b, TableBlock):
@@ -97,28 +133,108 @@ def _names(depts) -> str:
     return "、".join(d.department_name for d in depts)
 
 
+def official_document(
+    issuer: Issuer,
+    *,
+    month: str,
+    title: str,
+    doc_no: str,
+    as_of: date,
+    running_title: str,
+    title_lines: tuple[str, ...] = (),
+    body: list | None = None,
+    annexes: list[Annex] | None = None,
+    other_attachments: tuple[str, ...] = (),
+) -> Document:
+    """The 公文 frame of a 通报 (monthly, quarterly, annual): 版头 (发文机关标志, 文号), 标题, 主送 from
+    ``issuer`` (report_issuer.yml); the caller's ``body`` (正文 blocks) and ``annexes``; then the renderers add
+    附件说明, 落款 (署名, 成文日期 ``as_of``, room for the seal), 附注 (联系人), the annexes on their own pages, and
+    the 版记 (抄送, 印发机关 and 印发日期) at the foot of the last page."""
+    return Document(
+        month=month,
+        issuer=issuer.issuer,
+        doc_no=doc_no,
+        title=title,
+        running_title=running_title,
+        as_of=as_of,
+        recipients=issuer.recipients_line,
+        blocks=list(body or []),
+        issuer_mark=issuer.issuer_mark,
+        title_lines=tuple(title_lines),
+        annexes=list(annexes or []),
+        other_attachments=tuple(other_attachments),
+        signed_date=date_zh(as_of),
+        note=issuer.note_line,
+        cc=issuer.cc_line,
+        printed_by=issuer.printed_by,
+    )
+
+
+_TABLE_REF = re.compile(r"(?<!附)表(\d+)")
+_ANNEX_TABLE_REF = re.compile(r"附表(\d+)")
+_FIGURE_REF = re.compile(r"图(\d+)")
+_CAPTION = re.compile(r"^(附表|表|图)(\d+)")
+
+
+def number_in_order(doc: Document) -> None:
+    """Number tables (表), annex tables (附表) and figures (图) in the order they appear, and rewrite every
+    reference in the text (paragraphs, captions, table notes) to the new numbers: a table left out (no one
+    praised) or moved leaves no gap and no forward jump."""
+    maps: dict[str, dict[str, str]] = {"表": {}, "附表": {}, "图": {}}
+    for b in doc.all_blocks():
+        caption = b.table.title if isinstance(b, TableBlock) else b.caption if isinstance(b, Figure) else None
+        m = _CAPTION.match(caption or "")
+        if m and m.group(2) not in maps[m.group(1)]:
+            maps[m.group(1)][m.group(2)] = str(len(maps[m.group(1)]) + 1)
+
+    def fix(text: str) -> str:
+        if not text:
+            return text
+        text = _ANNEX_TABLE_REF.sub(lambda m: "附表" + maps["附表"].get(m.group(1), m.group(1)), text)
+        text = _TABLE_REF.sub(lambda m: "表" + maps["表"].get(m.group(1), m.group(1)), text)
+        return _FIGURE_REF.sub(lambda m: "图" + maps["图"].get(m.group(1), m.group(1)), text)
+
+    def renumber(blocks: list) -> list:
+        out = []
+        for b in blocks:
+            if isinstance(b, TableBlock):
+                b = TableBlock(dataclasses.replace(b.table, title=fix(b.table.title), note=fix(b.table.note)))
+            elif isinstance(b, Figure):
+                b = dataclasses.replace(b, caption=fix(b.caption))
+            elif isinstance(b, Para):
+                b = dataclasses.replace(b, text=fix(b.text))
+            out.append(b)
+        return out
+
+    doc.blocks[:] = renumber(doc.blocks)
+    doc.annexes[:] = [Annex(a.title, renumber(a.blocks)) for a in doc.annexes]
+
+
 def build_document(
     md: MonthData,
     *,
     as_of: date,
-    issuer: str,
-    doc_prefix: str,
+    issuer: Issuer,
     trend_png: bytes,
     violations_png: bytes,
     rectification_files: dict[str, str],
     xlsx_name: str,
+    doc_number: int | None = None,
 ) -> Document:
+    """The monthly 通报. ``doc_number``: the 发文顺序号 (default: the month's number)."""
     y, m = (int(p) for p in md.month.split("-"))
     mz = month_zh(md.month)
-    doc = Document(
+    doc = official_document(
+        issuer,
         month=md.month,
-        issuer=issuer,
-        doc_no=f"{doc_prefix}〔{y}〕{m}号",
-        title=f"关于{mz}信用信息双公示报送质量情况的通报",
+        doc_no=issuer.doc_no(y, doc_number if doc_number is not None else m),
+        title=f"关于{mz}{issuer.city}信用信息双公示报送质量情况的通报",
+        title_lines=(f"关于{mz}{issuer.city}信用信息", "双公示报送质量情况的通报"),
         running_title=f"{REPORT_NAME}（{mz}）",
         as_of=as_of,
-        recipients="各有关部门：",
+        other_attachments=(f"各部门整改清单（{len(rectification_files)}份，另发）",) if rectification_files else (),
     )
+    issuer = issuer.issuer  # the sections below name the issuer in the text
     add = doc.blocks.append
     cur, prev = md.total, md.prev_total
     last_day = date(y + (m == 12), m % 12 + 1, 1)
@@ -209,7 +325,7 @@ def build_document(
     # 六、报送文件无法读取及被拒收的数据
     add(Heading("六、报送文件无法读取及被拒收的数据"))
     if not md.intake_available:
-        add(Para("数据仓库中没有归集结果表（marts.fct_intake_file），本月未统计无法读取的文件和被拒收的数据。"))
+        add(Para("数据仓库中没有报送文件归集结果表，本月未统计无法读取的文件和被拒收的数据。"))
     elif md.intake:
         failed = md.failed_departments
         add(
@@ -240,26 +356,17 @@ def build_document(
         add(TableBlock(T.rectification_table(md, rectification_files)))
     else:
         add(Para("本月无需整改的记录。"))
-    add(
-        Para(
-            f"本通报各表完整数据（含各部门分数据集明细）见同名 Excel 文件《{xlsx_name}》。",
-            small=True,
-        )
-    )
-    add(Signature(issuer, date_zh(as_of)))
+    add(Para(f"本通报各表完整数据（含各部门分数据集明细）见随文印发的电子表格《{REPORT_NAME}（{mz}）》。"))
 
-    # 附件
-    add(PageBreak())
-    add(Heading("附件：评定标准与指标口径"))
-    add(TableBlock(T.threshold_table(md)))
-    add(TableBlock(T.definition_table()))
-    add(
+    # 附件 (own pages, after the 落款; listed in the 附件说明 with the 整改清单 sent separately)
+    doc.annexes.append(Annex("评定标准与指标口径", [
+        TableBlock(T.threshold_table(md)),
+        TableBlock(T.definition_table()),
         Para(
-            "数据来源：信用数据仓库 marts.dual_disclosure_compliance（部门×月份×数据集报送质量）、"
-            "marts.fct_rule_violation_summary（规则违反汇总）、marts.fct_rectification_item（整改清单）、"
-            "marts.fct_intake_file 和 marts.fct_intake_rejection_summary（报送文件归集结果），"
-            f"报送月份 {md.month}。",
+            "数据来源：信用数据仓库中各部门按月、按数据集汇总的报送质量表，规则违反汇总表，整改明细表，"
+            f"以及报送文件归集结果表；报送月份为{mz}。",
             small=True,
-        )
-    )
+        ),
+    ]))
+    number_in_order(doc)
     return doc

@@ -1,9 +1,15 @@
-"""The CJK font the report uses, taken from an installed PyPI package (mplfonts).
+"""The report's fonts, taken from an installed PyPI package (mplfonts), never from the system.
 
-A freshly provisioned machine has no CJK system fonts, so nothing here looks at system
-font directories: the font file is located through the installed ``mplfonts`` package.
-The same file is used for the PDF (fpdf2), the charts (matplotlib) and, subset and
-embedded, for the HTML.
+A freshly provisioned machine has no CJK system fonts, so nothing here looks at system font
+directories: the font files are located through the installed ``mplfonts`` package (pinned in
+pyproject.toml), which ships Google's Noto CJK fonts. Both are under the SIL Open Font License 1.1
+(free to use, embed and redistribute):
+
+- body: Noto Serif CJK SC (思源宋体), a 宋体-style serif for the 正文, the title and tables;
+- headings: Noto Sans CJK SC (思源黑体), a 黑体-style sans for 一级标题, 附件 and charts.
+
+The PDF (fpdf2) embeds subsets of both, the charts (matplotlib) draw with the sans, the HTML embeds
+subsets as WOFF. (mplfonts also carries SimHei.ttf, which may not be redistributed: not used.)
 """
 from __future__ import annotations
 
@@ -15,10 +21,12 @@ from pathlib import Path
 
 from .errors import ReportError
 
-#: Primary font: a TrueType (glyf) font, which fpdf2 embeds and subsets well.
-PRIMARY_FONT_FILE = "SimHei.ttf"
-#: Fallback for the rare character SimHei lacks (CFF outlines; only loaded when needed).
-FALLBACK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+#: 宋体-style body font (CFF outlines; fpdf2 and matplotlib both handle them).
+PRIMARY_FONT_FILE = "NotoSerifCJKsc-Regular.otf"
+#: 黑体-style heading font; also the fallback for a character the body font lacks.
+HEADING_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+FALLBACK_FONT_FILE = HEADING_FONT_FILE
+FONT_LICENCE = "SIL Open Font License 1.1"
 
 
 def _mplfonts_dir() -> Path:
@@ -31,13 +39,23 @@ def _mplfonts_dir() -> Path:
     return Path(spec.origin).resolve().parent / "fonts"
 
 
-@functools.lru_cache(maxsize=None)
-def cjk_font_path() -> Path:
-    """Path of SimHei.ttf shipped in the installed mplfonts package."""
-    path = _mplfonts_dir() / PRIMARY_FONT_FILE
+def _font(name: str) -> Path:
+    path = _mplfonts_dir() / name
     if not path.is_file():
         raise ReportError(f"找不到 CJK 字体文件 {path}（mplfonts 安装不完整？）")
     return path
+
+
+@functools.lru_cache(maxsize=None)
+def cjk_font_path() -> Path:
+    """The body font (Noto Serif CJK SC) shipped in the installed mplfonts package."""
+    return _font(PRIMARY_FONT_FILE)
+
+
+@functools.lru_cache(maxsize=None)
+def heading_font_path() -> Path:
+    """The 黑体-style heading font (Noto Sans CJK SC) shipped in the installed mplfonts package."""
+    return _font(HEADING_FONT_FILE)
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,8 +92,8 @@ def fallback_covers(chars: set[str]) -> set[str]:
     return {ch for ch in chars if ord(ch) in cmap}
 
 
-def subset_font_data_uri(text: str) -> str:
-    """A ``data:`` URI of the primary font subset to the characters of ``text`` (WOFF).
+def subset_font_data_uri(text: str, path: Path | None = None) -> str:
+    """A ``data:`` URI of a font (default: the body font) subset to the characters of ``text`` (WOFF).
 
     Used to make the HTML self-contained: it then renders the same on a machine without
     any CJK font. Deterministic (no timestamps are recalculated).
@@ -88,7 +106,7 @@ def subset_font_data_uri(text: str) -> str:
     options.notdef_outline = True
     options.name_IDs = ["*"]
     options.layout_features = ["*"]
-    font = TTFont(str(cjk_font_path()), recalcTimestamp=False)
+    font = TTFont(str(path or cjk_font_path()), recalcTimestamp=False)
     try:
         subsetter = ftsubset.Subsetter(options)
         subsetter.populate(text="".join(sorted(set(text) | {" "})))

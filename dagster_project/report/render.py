@@ -9,11 +9,12 @@ from dagster_project import pii
 
 from . import tables as T
 from .charts import trend_chart, violations_chart
-from .content import DEFAULT_DOC_PREFIX, DEFAULT_ISSUER, REPORT_NAME, build_document
+from .content import REPORT_NAME, build_document, number_in_order
 from .errors import ReportError
 from .excel import INTAKE_SHEET, rectification_filename, write_rectification_workbook, write_report_workbook
 from .fmt import fmt_pct, shift_month
 from .html import render_html
+from .issuer import Issuer, load_issuer
 from .model import MONTH_RE, load_month
 from .pdf import render_pdf
 from .thresholds import load_thresholds
@@ -110,8 +111,8 @@ def render_monthly_report(
     *,
     thresholds_csv: Path | None = None,
     as_of: date | None = None,
-    issuer: str = DEFAULT_ISSUER,
-    doc_prefix: str = DEFAULT_DOC_PREFIX,
+    issuer: Issuer | None = None,
+    doc_number: int | None = None,
     frozen: dict | None = None,
     amend_document=None,
     extra_sheets=None,
@@ -123,6 +124,8 @@ def render_monthly_report(
     ``thresholds_csv`` defaults to ``dbt_credit/seeds/report_thresholds.csv``; ``as_of`` is
     the date printed on the 通报 (and the files' creation date), by default the first day
     of the following month, so the same inputs give byte-identical PDF and Excel files.
+    ``issuer``: the 公文 elements (发文机关, 文号 prefix, 主送, 抄送, 联系人, 印发机关), by default
+    ``report_issuer.yml`` (report/issuer.py); ``doc_number``: the 发文顺序号 (default: the month's number).
 
     Raises :class:`ReportError` (with a message for the operator) when the report cannot be
     produced, and its subclass :class:`NoDataError` when the month has no data at all.
@@ -136,6 +139,8 @@ def render_monthly_report(
     as_of = as_of or default_as_of(month)
     if as_of < date(int(month[:4]), int(month[5:]), 1):
         raise ReportError(f"成文日期 {as_of} 早于通报月份 {month}")
+    config = issuer or load_issuer()  # the 公文 elements: report_issuer.yml (or CREDIT_REPORT_ISSUER)
+    issuer_name = config.issuer
     thresholds = load_thresholds(thresholds_csv)
     # every text a department sent passes the one ID-number scrubber before any writer sees it
     md = pii.scrub_deep(load_month(Path(warehouse), month, thresholds, frozen=frozen))
@@ -151,7 +156,7 @@ def render_monthly_report(
     by_code = {d.department: d for d in md.departments}
     for dept, name in T.rectification_departments(md).items():
         p = rect_dir / rectification_filename(dept, name, month)
-        write_rectification_workbook(p, dept, md.items.get(dept, []), month=month, issuer=issuer, as_of=as_of,
+        write_rectification_workbook(p, dept, md.items.get(dept, []), month=month, issuer=issuer_name, as_of=as_of,
                                      intake=md.intake.get(dept, []), dept=by_code.get(dept), department_name=name)
         rect_paths[dept] = p
     written = set(rect_paths.values())
@@ -163,8 +168,8 @@ def render_monthly_report(
     doc = build_document(
         md,
         as_of=as_of,
-        issuer=issuer,
-        doc_prefix=doc_prefix,
+        issuer=config,
+        doc_number=doc_number,
         trend_png=trend_chart(md),
         violations_png=violations_chart(md, T.TOP_VIOLATIONS),
         rectification_files=names,
@@ -172,6 +177,7 @@ def render_monthly_report(
     )
     if amend_document is not None:
         amend_document(doc, md)
+        number_in_order(doc)  # tables an amendment added take their place in the numbering
     render_pdf(doc, pdf_path)
     render_html(doc, html_path)
 
@@ -199,7 +205,7 @@ def render_monthly_report(
         xlsx_path,
         sheets,
         title=doc.title,
-        author=issuer,
+        author=issuer_name,
         as_of=as_of,
     )
     return ReportFiles(

@@ -114,7 +114,7 @@ METRIC_DEFINITIONS: list[tuple[str, str]] = [
     (
         "合规率",
         "合规记录数 ÷ 记录数。合规记录指通过所属数据集全部字段规则（必填项、代码表、统一社会信用代码等标识校验、"
-        "日期与金额格式、日期先后、条件必填）的记录。标识与代码值按 NFKC 规范化、去空格、转大写后判断。",
+        "日期与金额格式、日期先后、条件必填）的记录。标识与代码值统一全角与半角字符、去空格、转大写后判断。",
     ),
     (
         "迟报率",
@@ -399,7 +399,7 @@ def violation_table(md: MonthData, limit: int | None = None) -> Table:
         title="表7  高频问题（按违反次数排序）",
         columns=[
             Col("序号", "int", 9),
-            Col("规则编号", "text", 27),
+            Col("规则编号", "text", 27, pdf=False),  # rule ids are for analysts (Excel only)
             Col("问题（违反的规则）", "text", 85),
             Col("违反次数", "int", 18),
             Col("涉及部门数", "int", 18),
@@ -485,11 +485,11 @@ def rectification_table(md: MonthData, filenames: dict[str, str]) -> Table:
             Col("提示（条）", "int", 14),
             Col("涉及记录（条）", "int", 18),
             Col("文件拒收问题（项）", "int", 18),
-            Col("整改清单文件", "text", 60),
+            Col("整改清单文件", "text", 60, pdf=False),  # file names: Excel only (the 附件说明 lists them)
         ],
         rows=rows,
         note="一条记录违反多条规则的，每条规则列为一个问题；“提示”为不影响合规判定的疑似问题，请核实。"
-        "文件拒收问题：无法读取的文件（工作表），以及每个文件按原因汇总的被拒收数据行（见表10）。",
+        "文件拒收问题：无法读取的文件（工作表），以及每个文件按原因汇总的被拒收数据行（见“报送文件无法读取及被拒收的数据”部分）。",
     )
 
 
@@ -536,7 +536,7 @@ def intake_table(md: MonthData) -> Table:
         f"本月无法读取的文件（工作表）{files}个，被拒收的数据行{fmt_int(rows_refused)}行，涉及{len(md.intake)}个部门"
         + (f"；报送失败（报送的文件全部未能入库）的部门{len(failed)}个：{'、'.join(d.department_name for d in failed)}"
            if failed else "")
-        + "。被拒收数据行只列行数和行号，不列报送内容；原因代码及说明见 dagster_project/ingest/README.md。"
+        + "。被拒收数据行只列行数和行号，不列报送内容。"
     )
     return Table(
         key="intake",
@@ -621,7 +621,7 @@ def threshold_table(md: MonthData) -> Table:
         columns=[
             Col("评定", "text", 20),
             Col("指标", "text", 22),
-            Col("指标字段", "text", 34),
+            Col("指标字段", "text", 34, pdf=False),  # the mart column, for analysts (Excel only)
             Col("比较", "text", 10),
             Col("阈值", "text", 18),
             Col("条件", "text", 30),

@@ -164,9 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     from dagster_project.docs_site import register as register_docs
     from dagster_project.entity_report import register as register_entity_report
     from dagster_project.query import register as register_query
+    from dagster_project.ingest.suggest import register as register_layouts
     register_entity_report(sub)
     register_query(sub)
     register_docs(sub)
+    register_layouts(sub)
     return p
 
 
@@ -487,8 +489,13 @@ def cmd_docs(args) -> int:
     return run(args)
 
 
+def cmd_layouts(args) -> int:
+    from dagster_project.ingest.suggest import cmd_layouts as run
+    return run(args)
+
+
 COMMANDS = {"demo": cmd_demo, "run": cmd_run, "rekey": cmd_rekey, "report": cmd_report, "sample": cmd_sample,
-            "entity-report": cmd_entity_report, "query": cmd_query, "docs": cmd_docs}
+            "entity-report": cmd_entity_report, "query": cmd_query, "docs": cmd_docs, "layouts": cmd_layouts}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -259,6 +259,7 @@ final as (
         c.penalty_categories,
         c.penalty_content,
         c.fine_amount_wan,
+        c.fine_amount_sent_in_yuan,
         c.confiscated_amount_wan,
         c.license_doc_name,
         c.license_category,

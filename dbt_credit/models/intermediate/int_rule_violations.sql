@@ -23,7 +23,8 @@
     'filing_date', 'commitment_doc_no', 'commitment_type', 'commitment_content', 'commitment_date',
     'commitment_authority', 'fulfilment_status', 'fulfilment_date', 'action_kind', 'action_decision_no',
     'action_content', 'action_basis', 'action_date', 'action_authority'] -%}
-{#- rule_id, column, condition that means "broken" -#}
+{#- rule_id, column, condition that means "broken" (AMOUNT_LOOKS_LIKE_YUAN: a number followed by 元 is
+    converted by parse_amount_wan, so only an unreadable 元 value is still suspect) -#}
 {%- set named_checks = [
     ('USCC_REQUIRED', 'uscc', "is_organisation and uscc is null"),
     ('USCC_INVALID', 'uscc', "uscc is not null and not uscc_is_valid"),
@@ -56,7 +57,7 @@
     ('AMOUNT_UNPARSEABLE', 'confiscated_amount', "confiscated_amount_text is not null and confiscated_amount_wan is null"),
     ('AMOUNT_NEGATIVE', 'fine_amount', "fine_amount_wan < 0"),
     ('AMOUNT_NEGATIVE', 'confiscated_amount', "confiscated_amount_wan < 0"),
-    ('AMOUNT_LOOKS_LIKE_YUAN', 'fine_amount', "fine_amount_wan >= " ~ var('yuan_suspect_threshold_wan') ~ " or fine_amount_text like '%元' and fine_amount_text not like '%万元'"),
+    ('AMOUNT_LOOKS_LIKE_YUAN', 'fine_amount', "fine_amount_wan >= " ~ var('yuan_suspect_threshold_wan') ~ " or fine_amount_text like '%元' and fine_amount_text not like '%万元' and fine_amount_wan is null"),
 ] %}
 {#- an ID number where a key or a name belongs: the record is held and the department told what to fix -#}
 {%- for col in ['party_name', 'decision_no', 'repaired_decision_no', 'repair_decision_no', 'objected_decision_no',

@@ -16,6 +16,7 @@ final as (
         authority,
         department,
         fine_amount_wan,
+        fine_amount_sent_in_yuan,
         disclosure_status,
         disclosure_reason_zh,
         repaired_on,

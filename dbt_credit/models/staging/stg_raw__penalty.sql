@@ -29,8 +29,11 @@ renamed as (
         {{ clean_text('penalty_name') }} as penalty_name,
         {{ clean_text('fine_amount') }} as fine_amount_text,
         {{ parse_amount_wan('fine_amount') }} as fine_amount_wan,
+        -- sent in 元 (a value like 50000元, or the column's heading said 元: ingestion marked the value) and converted
+        {{ amount_sent_in_yuan('fine_amount') }} as fine_amount_sent_in_yuan,
         {{ clean_text('confiscated_amount') }} as confiscated_amount_text,
         {{ parse_amount_wan('confiscated_amount') }} as confiscated_amount_wan,
+        {{ amount_sent_in_yuan('confiscated_amount') }} as confiscated_amount_sent_in_yuan,
         {{ clean_text('license_suspended') }} as license_suspended,
         {{ clean_text('decision_date') }} as decision_date_text,
         {{ parse_date('decision_date') }} as decision_date,

@@ -58,7 +58,10 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
                 for name, dtype in columns)
             con.execute(f'create table {schema}."{table}" as select {select} from work.{schema}."{table}"')
             counts[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
-        _write_table_access(con, [f"{s}.{t}" for s, t in tables])
+        # what was issued (report/issuance.py) lives beside the warehouse; every publish copies it in (audit.issued_*)
+        from dagster_project.report.issuance import copy_into_published
+        counts.update(copy_into_published(con, warehouse, scrubbed))
+        _write_table_access(con, [f"{s}.{t}" for s, t in tables] + [t for t in counts if t.startswith("audit.issued_")])
         con.execute(
             "create or replace table audit.build_info as select ? as run_id, cast(? as date) as as_of, "
             "cast(? as timestamp) as published_at",

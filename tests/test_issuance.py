@@ -354,3 +354,29 @@ def test_period_formats():
     assert months_of("2026")[0] == "2026-01" and len(months_of("2026")) == 12
     with pytest.raises(ReportError):
         months_of("2026-13")
+
+
+def test_publish_copies_the_store_into_the_audit_schema(warehouse, tmp_path):
+    """publish() (a night's build) brings what was issued into the published file, named in audit.table_access."""
+    from datetime import date
+
+    from dagster_project.publish import publish
+    from dagster_project.settings import work_db_path
+
+    report_month(warehouse, "2026-09", tmp_path / "09", issue=True)
+    target = tmp_path / "night" / "credit.duckdb"
+    target.parent.mkdir()
+    work = duckdb.connect(str(work_db_path(target)))  # a working database with one mart
+    work.execute("create schema marts; create table marts.t as select 1 as x")
+    work.close()
+    (issued_dir(warehouse)).rename(issued_dir(target))  # the store beside this warehouse
+    publish(target, run_id="run-1", as_of=date(2026, 10, 8))
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        assert con.execute("select period, version, doc_no like '%〔2026〕9号' from audit.issued_report").fetchall() == [
+            ("2026-09", 1, True)]
+        assert con.execute("select sum(records) from audit.issued_figure where period = '2026-09'").fetchone() == (310,)
+        access = dict(con.execute("select table_name, audience from audit.table_access").fetchall())
+        assert {t: access.get(t) for t in AUDIT_TABLES} == {t: "internal" for t in AUDIT_TABLES}
+    finally:
+        con.close()

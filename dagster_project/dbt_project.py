@@ -68,6 +68,7 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
              "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
              "--log-path", str(target.parent / "logs"), "--quiet"],
             cwd=DBT_PROJECT_DIR, capture_output=True, text=True, preexec_fn=dies_with_parent(),
+            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},  # else dbt writes <project>/.user.yml
         )
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")

@@ -194,7 +194,19 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
         raise dg.Failure(str(e), allow_retries=False) from None
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/ (DBT_TARGET_PATH, from s.environment())
-    invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context)
+    # The first (incremental) step runs only the tests whose parents it builds all of ("cautious"); a test that
+    # spans both steps (a relationships test from a seed of the second to one of the first) runs in the second,
+    # once both tables exist — eager selection ran it in the first and failed every fresh warehouse. dagster-dbt
+    # still sets its own indirect selection when the UI runs a subset (it overrides this default).
+    previous = os.environ.get("DBT_INDIRECT_SELECTION")
+    os.environ["DBT_INDIRECT_SELECTION"] = "eager" if last_step else "cautious"
+    try:
+        invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context)
+    finally:
+        if previous is None:
+            os.environ.pop("DBT_INDIRECT_SELECTION", None)
+        else:
+            os.environ["DBT_INDIRECT_SELECTION"] = previous
     yield from invocation.stream()
     target = dbt_target_dir(s.warehouse)
     keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm

@@ -26,10 +26,11 @@ from datetime import date
 from pathlib import Path
 
 from dagster_project.engines import engine_from_env
-from dagster_project.paths import PROJECT_ROOT
+from dagster_project.paths import INSTALLED, PROJECT_ROOT, SAMPLE_DROPS_DIR
 
-DEFAULT_WAREHOUSE = PROJECT_ROOT / "build" / "credit.duckdb"
-DEFAULT_DROPS = PROJECT_ROOT / "raw_drops" / "sample"
+# a checkout builds into its own build/ folder; an installed package never writes under itself: ./build
+DEFAULT_WAREHOUSE = (Path("build") if INSTALLED else PROJECT_ROOT / "build") / "credit.duckdb"
+DEFAULT_DROPS = SAMPLE_DROPS_DIR
 # DuckDB's memory_limit for every connection a build opens (dbt's too: profiles.yml reads the same variable).
 # The Dagster process (~0.7 GB: Dagster, ingest buffers, GX) stays alive beside dbt's DuckDB, so 2.5GB keeps
 # the whole build under 4 GiB; DuckDB spills to disk beyond it (benchmarks/README.md: memory).
@@ -132,6 +133,8 @@ class BuildSettings:
             # dbt's artifacts beside the warehouse, for dagster-dbt's invocations and any other dbt command
             "DBT_TARGET_PATH": str(dbt_target_dir(self.warehouse)),
             "DBT_LOG_PATH": str(dbt_log_dir(self.warehouse)),
+            # no usage statistics from an intranet system, and no .user.yml written into the dbt project
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
 
 

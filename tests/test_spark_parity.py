@@ -85,7 +85,8 @@ def export_raw_as_parquet(work_db: Path, raw_dir: Path) -> None:
 
 def dbt(args: list[str], env: dict, target_path: Path) -> None:
     cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--project-dir", str(DBT_PROJECT_DIR),
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path)]
+           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path),
+           "--log-path", str(target_path / "logs")]  # nothing written into the dbt project
     result = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"dbt {args[0]} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")

@@ -455,3 +455,36 @@ def test_licence_register_records_are_built_keyed_by_licence_number(built):
                       "order by 1")
     assert got == [("JY22102000012345", "大连鲜丰食品有限公司", "大连市市场监督管理局"),
                    ("JY22102000012346", "大连味道餐饮管理有限公司", "大连市市场监督管理局")]
+
+
+# --------------------------------------------------------------------------------------------- a real file, taught
+
+
+@pytest.mark.realdata
+def test_the_real_ocr_list_is_taught_and_then_loads_under_its_own_name(tmp_path, capsys, realdata_dir):
+    """The OCR'd 涉金融严重失信 list (../shared/realdata, copied at test time, never into the repository) is
+    quarantined today (案号 alone identifies nothing); `credit layouts suggest` reads its OCR noise 汍行法院 as
+    认定部门 (list_authority); with that row the next run loads its 181 entries as 红黑名单, each held for what the
+    list lacks (列入日期 …)."""
+    src = realdata_dir / "mr-data-factory-phase3__93512_1.xlsx"
+    if not src.exists():
+        pytest.skip(f"{src} not found")
+    drops = tmp_path / "drops"
+    day = drops / DEPT / DAY
+    day.mkdir(parents=True)
+    shutil.copy(src, day / src.name)
+    seeds_dir = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds_dir)
+    con, res = ingest(drops, seeds_dir=seeds_dir)
+    assert rows(con, "select reason_code from raw.quarantine") == [("unknown_layout",)]
+    assert credit_main(["layouts", "suggest", str(day / src.name)]) == 0
+    out = capsys.readouterr().out
+    proposed = [ln.split("#")[0].strip() for ln in out.splitlines() if ln.startswith("credit_list,")]
+    assert proposed == ["credit_list,汍行法院,list_authority"]
+    with open(seeds_dir / "header_aliases.csv", "a", encoding="utf-8") as f:
+        f.write(proposed[0] + "\n")
+    _, res = ingest(drops, con, seeds_dir=seeds_dir)
+    assert (res.files_retried, res.files_loaded, res.rows_loaded) == (1, 1, 181)
+    (note,) = rows(con, "select note from raw.ingest_ledger where status = 'loaded'")[0]
+    assert "重新读取" in note and "列入日期" in note
+    assert rows(con, "select count(*), count(list_authority), count(list_decision_no) from raw.credit_list") == [(181, 181, 181)]

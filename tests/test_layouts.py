@@ -430,6 +430,9 @@ def test_regulator_records_are_held_with_a_violation_naming_each_missing_column(
     items = rows(built, "select decision_no, count(*) from marts.fct_rectification_item where dataset = 'penalty' "
                         "and rule_id = 'REQUIRED' and column_label_zh = '行政相对人类别' group by 1 order by 1")
     assert items == [(d, 1) for d in decisions]
+    # the department's intake list says what its file lacks (marts.fct_intake_file, the ledger note)
+    (note,) = rows(built, "select note from marts.fct_intake_file where dataset = 'penalty' and status = 'loaded'")[0]
+    assert "表头缺少必填列" in note and "行政相对人类别" in note
     # and counted: none of the three is compliant
     assert rows(built, "select records, compliant_records from marts.dual_disclosure_compliance "
                        "where department = ? and dataset = 'penalty' and records > 0", DEPT) == [(3, 0)]

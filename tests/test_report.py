@@ -296,14 +296,18 @@ def test_ranking_order_and_month_on_month(report: ReportFiles):
     ws = openpyxl.load_workbook(report.xlsx)["部门排名"]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, (c.value for c in r))) for r in ws.iter_rows(min_row=2)]
-    # 合规率 desc: 西岗区 100% > 市场监管 99% > 税务 96.5% > 中山区 90%
-    assert [r["部门编码"] for r in rows] == ["xgq_scjgj", "scjgj", "swj", "zsq_scjgj"]
-    assert [r["排名"] for r in rows] == [1, 2, 3, 4]
-    sc = rows[1]
+    # 市直部门 and 区（县）部门 ranked apart, by the composite score (seed report_ranking_weights 0.5/0.3/0.2):
+    # 市场监管 50·0.99 + 30·(1 − 3/500) + 20·1 = 99.32 > 税务 48.25 + 30·0.975 + 20 = 97.50;
+    # 西岗区 100 (but 漏报: criticised) and 中山区 45 + 30·112/119 + 20·0.98 = 92.84, both criticised
+    assert [r["部门编码"] for r in rows] == ["scjgj", "swj", "xgq_scjgj", "zsq_scjgj"]
+    assert [r["分组"] for r in rows] == ["市直部门", "市直部门", "区（县）部门", "区（县）部门"]
+    assert [r["排名"] for r in rows] == [1, 2, 1, 2]
+    assert [r["综合得分"] for r in rows] == ["99.32", "97.50", "100.00", "92.84"]
+    sc = rows[0]
     assert sc["合规率"] == pytest.approx(0.99)
     # 2026-02: 391/400 = 97.75%  ->  +1.25 百分点
     assert sc["合规率环比（百分点）"] == pytest.approx(1.25)
-    assert sc["评定"] == "表扬" and rows[0]["评定"] == "通报批评" and rows[2]["评定"] is None
+    assert sc["评定"] == "表扬" and rows[2]["评定"] == "通报批评" and rows[1]["评定"] is None
 
 
 # --------------------------------------------------------------------------- CJK glyphs

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import judgement as J
 from . import tables as T
 from .fmt import date_zh, fmt_int, fmt_pct, fmt_pp, month_zh
 from .issuer import Issuer, load_issuer
@@ -275,7 +276,12 @@ def build_document(
 
     # 二、部门排名
     add(Heading("二、各部门报送质量排名"))
-    add(Para("各部门报送质量排名见表2（按合规率从高到低排序，合规率相同的按迟报率从低到高排序）。"))
+    if md.rules:
+        tiers = "、".join(t.tier_zh for t in sorted(md.rules.tiers, key=lambda t: t.tier_order))
+        add(Para(f"各部门报送质量排名见表2（{tiers}分别排名；组内按综合得分从高到低排序，"
+                 "被通报批评的部门排在未被通报批评的部门之后；排名和评定规则见附件）。"))
+    else:
+        add(Para("各部门报送质量排名见表2（按合规率从高到低排序，合规率相同的按迟报率从低到高排序）。"))
     add(TableBlock(T.department_table(md)))
 
     # 三、区域与数据集
@@ -360,8 +366,10 @@ def build_document(
 
     # 附件 (own pages, after the 落款; listed in the 附件说明 with the 整改清单 sent separately)
     doc.annexes.append(Annex("评定标准与指标口径", [
+        # the rules in words, from the rows judged with: 评定规则 (附表1's note), 排名规则 (附表2's note) and this
+        *([Para(J.defects_rule_zh(md.rules))] if md.rules else []),
         TableBlock(T.threshold_table(md)),
-        TableBlock(T.definition_table()),
+        TableBlock(T.definition_table(md)),
         Para(
             "数据来源：信用数据仓库中各部门按月、按数据集汇总的报送质量表，规则违反汇总表，整改明细表，"
             f"以及报送文件归集结果表；报送月份为{mz}。",

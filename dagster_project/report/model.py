@@ -17,6 +17,7 @@ from typing import Iterable
 
 from .errors import NoDataError, ReportError
 from .fmt import DATASET_ORDER, dataset_zh, fmt_int, fmt_pct, shift_month
+from . import judgement as J
 from .thresholds import Threshold
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -106,6 +107,9 @@ class MartRow:
     on_time_rate: float | None
     code_error_rate: float | None
     completeness_rate: float | None
+    # compliant as judged (a defect another metric owns not counted twice); None: the warehouse predates it
+    judged_compliant: int | None = None
+    optional_completeness_rate: float | None = None  # optional items filled (完整率 counts required items)
 
 
 @dataclass
@@ -122,6 +126,12 @@ class Department:
     reasons: tuple[str, ...] = ()
     # sent files in the month, every one refused (quarantined or every row rejected): 报送失败, not 漏报
     submission_failed: bool = False
+    # fair judgement (report/judgement.py): compliant as judged, ranking tier, composite score, conditions not judged
+    judged_compliant: int | None = None
+    tier_zh: str = ""
+    tier_order: int = 0
+    score: Fraction | float | None = None
+    below_min_base: tuple[str, ...] = ()  # criticise conditions not judged: the base is below their minimum
 
     @property
     def status_zh(self) -> str:
@@ -141,9 +151,25 @@ class Department:
         return self.counts.records > 0
 
     def metric(self, name: str) -> Fraction | int | None:
+        """A metric as judged: 合规率 without the defects another metric owns (when the warehouse has the count)."""
         if name == "missing_report_count":
             return self.missing_report_count
+        if name == "compliance_rate" and self.judged_compliant is not None:
+            return _ratio(self.judged_compliant, self.counts.records)
         return self.counts.rate(name)
+
+    def base(self, name: str) -> int | None:
+        """The denominator of a rate metric (None for a count)."""
+        c = self.counts
+        return {"compliance_rate": c.records, "late_rate": c.date_readable,
+                "code_error_rate": c.code_check}.get(name)
+
+    def numerator(self, name: str) -> int:
+        c = self.counts
+        if name == "compliance_rate":
+            return c.compliant if self.judged_compliant is None else self.judged_compliant
+        return {"late_rate": c.late, "code_error_rate": c.code_error + c.code_conflict}.get(
+            name, self.missing_report_count)
 
     @property
     def missing_zh(self) -> str:
@@ -251,6 +277,7 @@ class MonthData:
     prev_departments: dict[str, Department] = field(default_factory=dict)
     intake: dict[str, list[IntakeProblem]] = field(default_factory=dict)  # department -> refused files, rows
     intake_available: bool = True  # the warehouse has the intake tables
+    rules: "J.Rules | None" = None  # the judgement's rules (report/judgement.py), as the build published them
 
     @property
     def failed_departments(self) -> list[Department]:
@@ -317,13 +344,17 @@ _MONTH_SQL = "left(cast(month as varchar), 7)"
 
 
 def _load_rows(con, first: str, last: str) -> list[MartRow]:
+    have = _columns(con, COMPLIANCE_TABLE)  # a warehouse built before fair judgement lacks the last two
+    judged = "judged_compliant_records" if "judged_compliant_records" in have else "null"
+    optional = "optional_completeness_rate" if "optional_completeness_rate" in have else "null"
     sql = f"""
         select department, department_name, district, {_MONTH_SQL} as m, dataset,
                coalesce(records, 0), coalesce(compliant_records, 0), coalesce(late_records, 0),
                coalesce(date_readable_records, 0), coalesce(code_check_records, 0),
                coalesce(code_error_records, 0), coalesce(code_conflict_records, 0),
                coalesce(is_missing_report, false),
-               compliance_rate, late_rate, on_time_rate, code_error_rate, completeness_rate
+               compliance_rate, late_rate, on_time_rate, code_error_rate, completeness_rate,
+               {judged}, {optional}
         from {COMPLIANCE_TABLE}
         where {_MONTH_SQL} between ? and ?
         order by m, department, dataset
@@ -344,6 +375,8 @@ def _load_rows(con, first: str, last: str) -> list[MartRow]:
                 on_time_rate=_f(r[15]),
                 code_error_rate=_f(r[16]),
                 completeness_rate=_f(r[17]),
+                judged_compliant=None if r[18] is None else int(r[18]),
+                optional_completeness_rate=_f(r[19]),
             )
         )
     return out
@@ -555,6 +588,8 @@ def _departments(rows: list[MartRow], intake: dict[str, tuple[str, str, bool]] |
             datasets=tuple(r.dataset for r in rs),
             missing_datasets=tuple(r.dataset for r in rs if r.is_missing_report),
             submission_failed=intake.get(dept, ("", "", False))[2] and not any(r.counts.records for r in rs),
+            judged_compliant=(sum(r.judged_compliant for r in rs)  # type: ignore[misc]
+                              if all(r.judged_compliant is not None for r in rs) else None),
         )
     return dict(sorted(out.items()))
 
@@ -586,10 +621,26 @@ def _assign_ranks(items: list, counts_of) -> None:
         prev_key, prev_rank = key, it.rank
 
 
-def _judge(dept: Department, thresholds: tuple[Threshold, ...]) -> None:
+def _judge(dept: Department, thresholds: tuple[Threshold, ...],
+           conditions: dict[str, tuple[bool, bool]] | None = None) -> None:
+    """Praise or criticise ``dept`` by ``thresholds``. ``conditions`` (threshold id -> (holds, below its minimum
+    base)): the build's own evaluation (marts.fct_department_verdict_condition); without it the same rules are
+    evaluated here (a warehouse without the verdict mart)."""
     praise = [t for t in thresholds if t.action == "praise"]
     criticise = [t for t in thresholds if t.action == "criticise"]
-    hits = [t for t in criticise if t.holds(dept.metric(t.metric))]
+
+    def holds(t: Threshold) -> bool:
+        if conditions is not None and t.threshold_id in conditions:
+            return conditions[t.threshold_id][0]
+        return t.judge(dept.numerator(t.metric), dept.base(t.metric))
+
+    def below(t: Threshold) -> bool:
+        if conditions is not None and t.threshold_id in conditions:
+            return conditions[t.threshold_id][1]
+        return t.below_min_base(dept.base(t.metric))
+
+    dept.below_min_base = tuple(_reason(dept, t) for t in criticise if below(t))
+    hits = [t for t in criticise if holds(t)]
     if hits:
         dept.verdict = "criticise"
         dept.reasons = tuple(_reason(dept, t) for t in hits)
@@ -606,6 +657,14 @@ def _reason(dept: Department, t: Threshold) -> str:
     actual = dept.metric(t.metric)
     digits = 3 if t.metric == "code_error_rate" else 2
     shown = fmt_pct(actual, digits) if t.is_rate else fmt_int(actual)  # type: ignore[arg-type]
+    if t.metric == "compliance_rate" and actual is not None and actual != dept.counts.compliance_rate:
+        # one defect counted once: the judged 合规率 leaves out what another metric (重错码率) already counts
+        owned = (dept.judged_compliant or 0) - dept.counts.compliant
+        return (f"{label}（本月评定口径合规率 {shown}；公布的合规率 {fmt_pct(dept.counts.compliance_rate)}，"
+                f"其中{fmt_int(owned)}条仅因已计入重错码率的问题不合规，不重复计算）")
+    base = dept.base(t.metric)
+    if t.below_min_base(base):
+        return f"{label}（本月{t.metric_zh} {shown}，基数{fmt_int(base)}条，少于{fmt_int(t.min_base)}条，不作评定）"
     return f"{label}（本月{t.metric_zh} {shown}）"
 
 
@@ -652,10 +711,14 @@ def _dataset_groups(rows: list[MartRow], prev_rows: list[MartRow]) -> list[Group
     return out
 
 
-def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...],
+def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...] | None = None,
                frozen: dict[str, list[MartRow]] | None = None) -> MonthData:
     """``frozen``: earlier months already issued (report/issuance.py) -> the rows as issued; they replace the
-    mart's rows of those months, so 上月 and the trend show what was sent out, never a silent change."""
+    mart's rows of those months, so 上月 and the trend show what was sent out, never a silent change.
+
+    ``thresholds`` None (the normal case): the rules and the verdicts are the build's own (marts.report_rule_*,
+    marts.fct_department_verdict; report/judgement.py). Given: a what-if — these conditions are applied here to the
+    warehouse's figures, with the build's weights and tiers."""
     if not isinstance(month, str) or not MONTH_RE.match(month):
         raise ReportError(f"月份格式应为 YYYY-MM（如 2026-03），收到 {month!r}")
     first = shift_month(month, -(TREND_MONTHS - 1))
@@ -699,6 +762,8 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...],
         violations = _load_violations(con, month)
         items = _load_items(con, month)
         intake = _load_intake_problems(con, month) if intake_available else {}
+        rules = J.load_rules(con, thresholds=thresholds)
+        mart_verdicts = J.load_mart_verdicts(con, month) if thresholds is None else None
     finally:
         con.close()
 
@@ -711,9 +776,10 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...],
     for code, d in depts.items():
         if code in prev_depts:
             d.prev = prev_depts[code].counts
-        _judge(d, thresholds)
-    ranked = sorted(depts.values(), key=lambda d: _sort_key(d.counts, d.department))
-    _assign_ranks(ranked, lambda d: d.counts)
+        mart = (mart_verdicts or {}).get(code)
+        _judge(d, rules.thresholds, mart.conditions if mart is not None else None)
+    # within its tier, by the composite score; a criticised department after every uncriticised one
+    ranked = J.rank_in_tiers(list(depts.values()), rules, mart_verdicts)
 
     districts = _groups(ranked, prev_depts, lambda d: d.district, lambda k: k)
     districts.sort(key=lambda g: _sort_key(g.counts, g.key))
@@ -748,7 +814,8 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...],
         trend=trend,
         violations=violations,
         items=items,
-        thresholds=thresholds,
+        thresholds=rules.thresholds,
+        rules=rules,
         prev_departments=prev_depts,
         intake=intake,
         intake_available=intake_available,

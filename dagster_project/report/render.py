@@ -17,6 +17,7 @@ from .html import render_html
 from .issuer import Issuer, load_issuer
 from .model import MONTH_RE, load_month
 from .pdf import render_pdf
+from .judgement import rules_in_words
 from .thresholds import load_thresholds
 
 RECTIFICATION_DIR = "整改清单"
@@ -121,7 +122,8 @@ def render_monthly_report(
 
     Reads ``marts.dual_disclosure_compliance``, ``marts.fct_rectification_item`` and
     ``marts.fct_rule_violation_summary`` from ``warehouse`` over a read-only connection.
-    ``thresholds_csv`` defaults to ``dbt_credit/seeds/report_thresholds.csv``; ``as_of`` is
+    ``thresholds_csv``: a what-if set of 表扬/批评 conditions (by default the build's own, read from the
+    warehouse: report/judgement.py); ``as_of`` is
     the date printed on the 通报 (and the files' creation date), by default the first day
     of the following month, so the same inputs give byte-identical PDF and Excel files.
     ``issuer``: the 公文 elements (发文机关, 文号 prefix, 主送, 抄送, 联系人, 印发机关), by default
@@ -141,7 +143,8 @@ def render_monthly_report(
         raise ReportError(f"成文日期 {as_of} 早于通报月份 {month}")
     config = issuer or load_issuer()  # the 公文 elements: report_issuer.yml (or CREDIT_REPORT_ISSUER)
     issuer_name = config.issuer
-    thresholds = load_thresholds(thresholds_csv)
+    # the build's own rules and verdicts (marts.report_rule_*, fct_department_verdict); a CSV is a what-if
+    thresholds = load_thresholds(thresholds_csv) if thresholds_csv is not None else None
     # every text a department sent passes the one ID-number scrubber before any writer sees it
     md = pii.scrub_deep(load_month(Path(warehouse), month, thresholds, frozen=frozen))
 
@@ -181,8 +184,9 @@ def render_monthly_report(
     render_pdf(doc, pdf_path)
     render_html(doc, html_path)
 
-    excel_definitions = T.definition_table()
-    excel_definitions.rows += [["排名规则", T.RANKING_RULE], ["评定规则", T.JUDGING_RULE]]
+    excel_definitions = T.definition_table(md)
+    excel_definitions.rows += [[label, text] for label, text in zip(("评定规则", "一个问题只计一次", "排名规则"),
+                                                                    rules_in_words(md.rules) if md.rules else [])]
     sheets = [
         T.headline_table(md),
         T.department_table(md),

@@ -14,6 +14,7 @@ from .fmt import (
     month_zh,
 )
 from .model import INTAKE_FILE_REFUSED, Group, MonthData, delta
+from . import judgement as J
 from .thresholds import ACTION_ZH, COMPARATOR_ZH, pct_exact
 
 # Column kinds: how a value is shown (PDF/HTML) and written (Excel).
@@ -91,6 +92,8 @@ def excel_value(col: Col, value: Any) -> tuple[Any, str]:
 
 # --------------------------------------------------------------------------- definitions
 
+# The ranking of rollups by their rates (表3 districts, and the period 通报's departments). The monthly 通报 ranks
+# departments by the build's rules (judgement.ranking_rule_zh), stated from the same data it ranked with.
 RANKING_RULE = (
     "排名规则：按合规率从高到低排序；合规率相同的，按迟报率从低到高排序；两项均相同的并列同一名次"
     "（按部门编码先后列示）。当月未报送任何数据的部门不参与排名，列于表末。"
@@ -133,7 +136,17 @@ METRIC_DEFINITIONS: list[tuple[str, str]] = [
         "部门当月报送了文件，但没有任何一条数据入库：文件全部无法读取（已隔离），或其中的数据行全部被拒收。"
         "报送失败的部门不参与排名，其文件和原因见“报送文件无法读取及被拒收的数据”。",
     ),
-    ("完整率", "已填写的数据项数 ÷ 标准要求的数据项数（仅在“部门数据集明细”中按部门×数据集列示）。"),
+    (
+        "完整率",
+        "已填写的必填数据项数 ÷ 数据集要求填写的必填数据项数（每条记录按其数据集的必填项计）；必填项全部填写即为100%。"
+        "选填数据项的填写率另行列示（选填项填写率），不影响完整率。按部门×数据集列示于“部门数据集明细”。",
+    ),
+    (
+        "合规率（评定口径）",
+        "表扬、通报批评和排名使用的合规率：一个问题只计一次，已由重错码率计量的统一社会信用代码问题不再计为不合规。"
+        "公布的合规率仍按全部字段规则计算。",
+    ),
+    ("综合得分", "按附件所列权重，由合规率（评定口径）、迟报率、重错码率加权计算的0–100分，用于分组排名。"),
     ("应报送部门", "当月应报送至少一个数据集的部门（含当月有报送的部门）。"),
 ]
 
@@ -199,6 +212,7 @@ def department_table(md: MonthData) -> Table:
                 d.rank,
                 d.department,
                 d.department_name,
+                d.tier_zh or None,
                 d.district,
                 c.records,
                 c.compliant,
@@ -214,6 +228,7 @@ def department_table(md: MonthData) -> Table:
                 c.code_error_rate,
                 d.missing_zh,
                 d.status_zh,
+                J.score_zh(d.score),
                 _verdict_zh(d.verdict),
             ]
         )
@@ -226,7 +241,8 @@ def department_table(md: MonthData) -> Table:
             Col("排名", "num", 9),
             Col("部门编码", "text", 14, pdf=False),
             Col("部门", "text", 34),
-            Col("所属区域", "text", 15),
+            Col("分组", "text", 15),
+            Col("所属区域", "text", 15, pdf=False),
             Col("报送条数", "int", 15),
             Col("合规条数", "int", 14, pdf=False),
             Col("合规率", "rate", 16),
@@ -241,10 +257,11 @@ def department_table(md: MonthData) -> Table:
             Col("重错码率", "rate3", 16),
             Col("漏报", "text", 15),
             Col("报送状态", "text", 15),
+            Col("综合得分", "text", 14, pdf=False),  # Excel; the PDF's table is at its width limit
             Col("评定", "text", 15),
         ],
         rows=rows,
-        note=RANKING_RULE,
+        note=J.ranking_rule_zh(md.rules) if md.rules else RANKING_RULE,
         row_styles=styles,
     )
 
@@ -300,7 +317,7 @@ def district_table(md: MonthData) -> Table:
         title="表3  分区域汇总",
         columns=[Col("排名", "num", 9), Col("区域", "text", 20)] + _GROUP_COLS,
         rows=_group_rows(md.districts, lambda g: [g.rank, g.label]),
-        note="按部门所属区域汇总各部门记录数后计算比率；排序规则同表2。",
+        note="按部门所属区域汇总各部门记录数后计算比率；按合规率从高到低排序，合规率相同的按迟报率从低到高排序。",
     )
 
 
@@ -572,6 +589,7 @@ def detail_table(md: MonthData) -> Table:
                 c.code_conflict,
                 r.code_error_rate,
                 r.completeness_rate,
+                r.optional_completeness_rate,
             ]
         )
     return Table(
@@ -596,6 +614,7 @@ def detail_table(md: MonthData) -> Table:
             Col("重码条数", "int"),
             Col("重错码率", "rate3"),
             Col("完整率", "rate"),
+            Col("选填项填写率", "rate"),
         ],
         rows=rows,
     )
@@ -610,6 +629,7 @@ def threshold_table(md: MonthData) -> Table:
             COMPARATOR_ZH[t.comparator],
             V(t.value, "ratex") if t.is_rate else V(int(t.value), "int"),
             t.condition_zh(),
+            J.threshold_base_zh(t),
             t.description_zh,
         ]
         for t in md.thresholds
@@ -625,19 +645,21 @@ def threshold_table(md: MonthData) -> Table:
             Col("比较", "text", 10),
             Col("阈值", "text", 18),
             Col("条件", "text", 30),
+            Col("最低基数（条）", "text", 30),
             Col("说明", "text", 46),
         ],
         rows=rows,
-        note=JUDGING_RULE,
+        note=J.judging_rule_zh(md.rules) if md.rules else JUDGING_RULE,
     )
 
 
-def definition_table() -> Table:
+def definition_table(md: MonthData | None = None) -> Table:
+    """``md``: the month's 通报 (its ranking rule, from the build's rules); without it the rollups' rule."""
     return Table(
         key="definitions",
         sheet="指标口径",
         title="附表2  指标口径",
         columns=[Col("指标", "text", 34), Col("口径", "text", 146)],
         rows=[[a, b] for a, b in METRIC_DEFINITIONS],
-        note=RANKING_RULE,
+        note=J.ranking_rule_zh(md.rules) if md is not None and md.rules else RANKING_RULE,
     )

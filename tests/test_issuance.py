@@ -260,7 +260,14 @@ def test_quarter_figures_are_sums_of_the_frozen_months(warehouse, tmp_path):
     assert {r["规则编号"]: r["违反次数"] for r in sheet(files.xlsx, "高频问题")} == {"LATE": 15, "required": 6}
 
 
-def _assert_chinese_glyphs(pdf: Path, html: Path, title: str) -> None:
+def _title(period_zh: str) -> tuple[str, str]:
+    """The title's two printed lines (the city comes from report_issuer.yml)."""
+    from dagster_project.report.issuer import load_issuer
+
+    return f"关于{period_zh}{load_issuer().city}信用信息", "双公示报送质量情况的通报"
+
+
+def _assert_chinese_glyphs(pdf: Path, html: Path, title_lines: tuple[str, str]) -> None:
     """As tests/test_report.py proves it for the monthly 通报: the PDF embeds the CJK TrueType font and its text
     extracts back as Chinese; the HTML embeds a font whose cmap covers every Chinese character shown."""
     import base64
@@ -278,6 +285,7 @@ def _assert_chinese_glyphs(pdf: Path, html: Path, title: str) -> None:
         text = "".join(page.get_text() for page in doc)
     family = TTFont(str(cjk_font_path()), fontNumber=0)["name"].getDebugName(1).replace(" ", "")
     assert any(family in name for name in fonts), (family, fonts)  # the report's CJK font, embedded
+    title = "".join(title_lines)
     assert title in text.replace("\n", "") and "\ufffd" not in text
     page1 = PdfReader(pdf).pages[0]
     descriptors = [font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
@@ -285,7 +293,7 @@ def _assert_chinese_glyphs(pdf: Path, html: Path, title: str) -> None:
     embedded = ["/FontFile2" in d or "/FontFile3" in d for d in descriptors]  # font programs, not references
     assert embedded and all(embedded)
     page = html.read_text(encoding="utf-8")
-    assert title in page
+    assert all(line in page for line in title_lines)
     m = re.search(r'url\("data:font/woff;base64,([A-Za-z0-9+/=]+)"\)', page)
     assert m, "the CJK font should be embedded in the HTML"
     cmap = TTFont(io.BytesIO(base64.b64decode(m.group(1)))).getBestCmap()
@@ -298,7 +306,7 @@ def test_quarterly_report_renders_with_chinese_glyphs_and_can_be_issued(warehous
         report_month(warehouse, m, tmp_path / m, issue=True)
     files, _ = report_period(warehouse, "2026-Q3", tmp_path / "q3", issue=True)
     assert files.version == 1
-    _assert_chinese_glyphs(files.pdf, files.html, "关于2026年第三季度信用信息双公示报送质量情况的通报")
+    _assert_chinese_glyphs(files.pdf, files.html, _title("2026年第三季度"))
     with pytest.raises(IssueError, match="--reissue"):
         report_period(warehouse, "2026-Q3", tmp_path / "q3b", issue=True)
     stored = {(r.department, r.dataset): r.counts.records for r in IssuedStore(warehouse).figures(
@@ -329,7 +337,7 @@ def test_annual_report_sums_twelve_frozen_months(tmp_path):
     assert (depts["swj"]["报送条数"], depts["swj"]["合规条数"]) == (120, 120)
     assert (pd.md.total.records, pd.md.total.compliant) == (900, 888)
     assert len(sheet(files.xlsx, "逐月趋势")) == 12
-    _assert_chinese_glyphs(files.pdf, files.html, "关于2026年信用信息双公示报送质量情况的通报")
+    _assert_chinese_glyphs(files.pdf, files.html, _title("2026年"))
     assert "（草稿）" in pdf_text(files.pdf)
 
 

@@ -553,9 +553,16 @@ def _dept_counts(rows: list[MartRow]) -> dict[str, Counts]:
     return out
 
 
+def mark_title(doc: Document, mark: str) -> None:
+    """（草稿）/（更正） after the title, wherever the document prints it (title, its broken lines, running title)."""
+    doc.title += mark
+    doc.running_title += mark
+    if getattr(doc, "title_lines", ()):
+        doc.title_lines = (*doc.title_lines[:-1], doc.title_lines[-1] + mark)
+
+
 def _mark_draft(doc: Document) -> None:
-    doc.title += DRAFT_MARK
-    doc.running_title += DRAFT_MARK
+    mark_title(doc, DRAFT_MARK)
     doc.blocks.insert(0, Para("本稿为草稿，未印发：数字未冻结，印发时以 credit report --issue 生成的版本为准。", small=True))
 
 
@@ -586,8 +593,7 @@ def report_month(warehouse: Path, month: str, out_dir: Path, *, issue: bool = Fa
             captured["md"], captured["doc"] = md, doc
             _insert_after(doc, "headline", _corrections_blocks(corrections, issued_before))
             if reissue:
-                doc.title += CORRECTION_MARK
-                doc.running_title += CORRECTION_MARK
+                mark_title(doc, CORRECTION_MARK)
                 old_rows = store.figures(previous)
                 table = reissue_table(store.departments(previous), _dept_counts(old_rows), md)
                 captured["reissue"] = table

@@ -23,14 +23,15 @@ from dagster_project import pii
 
 from . import tables as T
 from .charts import _Canvas, _pct_formatter, _style_ticks, font_properties
-from .content import REPORT_NAME, Document, Heading, Para, TableBlock, Figure, Signature, PageBreak
+from .content import REPORT_NAME, Annex, Document, Figure, Heading, Para, TableBlock, number_in_order, official_document
 from .errors import ReportError
 from .excel import write_report_workbook
 from .fmt import DATASET_ORDER, dataset_zh, date_zh, fmt_int, fmt_pct, month_zh
 from .html import render_html
+from .issuer import Issuer, load_issuer
 from .issuance import (
     CORRECTION_MARK, DRAFT_MARK, Correction, Issue, IssueError, IssuedStore, build_info, correction_table,
-    department_rows, figure_rows, find_corrections, months_of, period_kind, period_zh, previous_period,
+    department_rows, figure_rows, find_corrections, mark_title, months_of, period_kind, period_zh, previous_period,
     _check_issue_allowed,
 )
 from .model import Counts, Department, Group, MartRow, MonthData, MonthTotal, Violation, _assign_ranks, _sort_key, total
@@ -60,19 +61,6 @@ class PeriodData:
     verdicts: dict[str, dict[str, dict]]  # month -> department -> issued department row
     prev_available: bool
     corrections: list[Correction] = field(default_factory=list)
-
-
-def _issuer() -> tuple[str, str]:
-    """(issuer, 文号 prefix): from the report configuration when there is one, else the report's defaults."""
-    try:
-        from .issuer import load_issuer
-
-        cfg = load_issuer()
-        return cfg.issuer, cfg.doc_no_prefix
-    except ImportError:
-        from .content import DEFAULT_ISSUER
-
-        return DEFAULT_ISSUER, "信用通报"
 
 
 def _sum_rows(period: str, rows: list[MartRow]) -> list[MartRow]:
@@ -395,14 +383,19 @@ def _default_as_of(period: str) -> date:
     return date(y + (m == 12), m % 12 + 1, 1)
 
 
-def build_period_document(pd: PeriodData, *, as_of: date, issuer: str, doc_prefix: str) -> tuple[Document, list]:
-    """The document and the workbook's tables (same order as PERIOD_SHEETS)."""
+def build_period_document(pd: PeriodData, *, as_of: date, issuer_cfg: Issuer) -> tuple[Document, list]:
+    """The document (the 公文 frame of report_issuer.yml, as the monthly 通报) and the workbook's tables (same
+    order as PERIOD_SHEETS)."""
     pz = period_zh(pd.period)
     y = int(pd.period[:4])
     num = DOC_NUMBER[pd.kind](int(pd.period[-1]) if pd.kind == "quarter" else 0)
-    doc = Document(month=pd.period, issuer=issuer, doc_no=f"{doc_prefix}〔{y}〕{num}号",
-                   title=f"关于{pz}信用信息双公示报送质量情况的通报", running_title=f"{REPORT_NAME}（{pz}）",
-                   as_of=as_of, recipients="各有关部门：")
+    city = issuer_cfg.city
+    doc = official_document(
+        issuer_cfg, month=pd.period, doc_no=issuer_cfg.doc_no(y, num),
+        title=f"关于{pz}{city}信用信息双公示报送质量情况的通报",
+        title_lines=(f"关于{pz}{city}信用信息", "双公示报送质量情况的通报"),
+        running_title=f"{REPORT_NAME}（{pz}）", as_of=as_of)
+    issuer = issuer_cfg.issuer
     md, cur, prev = pd.md, pd.md.total, (pd.md.prev_total if pd.prev_available else None)
     add = doc.blocks.append
     headline, depts = headline_table(pd), department_table(pd)
@@ -460,11 +453,8 @@ def build_period_document(pd: PeriodData, *, as_of: date, issuer: str, doc_prefi
         add(TableBlock(corrections))
     else:
         add(Para("各月通报印发后，本期各月的数据未发生变动。"))
-    add(Signature(issuer, date_zh(as_of)))
-    add(PageBreak())
-    add(Heading("附件：所据通报与指标口径"))
-    add(TableBlock(sources))
-    add(TableBlock(definitions))
+    doc.annexes.append(Annex("所据通报与指标口径", [TableBlock(sources), TableBlock(definitions)]))
+    number_in_order(doc)
     sheets = [headline, depts, districts, datasets, trend, dept_trend, verdicts, violations, rect, corrections,
               sources, definitions]
     for t, name in zip(sheets, PERIOD_SHEETS):
@@ -505,17 +495,16 @@ def report_period(warehouse: Path, period: str, out_dir: Path, *, issue: bool = 
         pd.corrections = find_corrections(store, warehouse, None, months=months, since_reported=False)
         pd = pii.scrub_deep(pd)
         as_of = as_of or _default_as_of(period)
-        issuer, prefix = _issuer()
-        doc, sheets = build_period_document(pd, as_of=as_of, issuer=issuer, doc_prefix=prefix)
+        issuer_cfg = load_issuer()
+        issuer = issuer_cfg.issuer
+        doc, sheets = build_period_document(pd, as_of=as_of, issuer_cfg=issuer_cfg)
         if reissue:
-            doc.title += CORRECTION_MARK
-            doc.running_title += CORRECTION_MARK
+            mark_title(doc, CORRECTION_MARK)
             doc.blocks.insert(0, Para(f"更正说明：本通报是对{previous.issued_on}印发的{previous.doc_no}（第{previous.version}版）"
                                       f"的更正（第{previous.version + 1}版），原通报同时作废。"
                                       + (f"更正原因：{reason}。" if reason else "")))
         elif not freezing:
-            doc.title += DRAFT_MARK
-            doc.running_title += DRAFT_MARK
+            mark_title(doc, DRAFT_MARK)
             doc.blocks.insert(0, Para("本稿为草稿，未印发：印发时以 credit report --issue 生成的版本为准。", small=True))
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -114,6 +114,10 @@ class AliasIndex:
         self._cache: dict[str, tuple[AliasHit, ...]] = {}
         self._raw_cache: dict[str, tuple[AliasHit, ...]] = {}
         self._identifying = {d: seeds.identifying_columns(d) for d in self.datasets}
+        # identify + recognise rules per dataset as (columns, min_matches): checked for every candidate header row
+        self._layout_rules = {d: [(frozenset(r.columns), r.min_matches)
+                                  for r in seeds.rules_for(d, "identify") + seeds.rules_for(d, "recognise")]
+                              for d in self.datasets if seeds.rules_for(d, "identify")}
 
     def _add(self, alias: str, dataset: str, column: str, priority: int) -> None:
         norm = normalize_header(alias)
@@ -169,6 +173,14 @@ class AliasIndex:
                         break
         self._cache[norm] = result
         return result
+
+    def is_identified(self, dataset: str, mapping: dict[int, str]) -> bool:
+        """Seeds.is_identified, with the rules compiled once."""
+        rules = self._layout_rules.get(dataset)
+        if not rules:
+            return False
+        present = set(mapping.values())
+        return all(len(cols.intersection(present)) >= n for cols, n in rules)
 
     def n_identifying(self, dataset: str, mapping: dict[int, str]) -> int:
         return len(self._identifying[dataset].intersection(mapping.values()))
@@ -260,7 +272,7 @@ def _evaluate(index: AliasIndex, cells: list[object]) -> dict[str, tuple[dict[in
 def identified_datasets(index: AliasIndex, ev: dict[str, tuple[dict[int, str], int, int]]) -> list[str]:
     """The datasets whose identify and recognise rules (seeds/layout_rules.csv) a row's matches meet, best first
     (most identifying matches, then most canonical matches)."""
-    found = [d for d in index.datasets if index.seeds.is_identified(d, set(ev[d][0].values()))]
+    found = [d for d in index.datasets if index.is_identified(d, ev[d][0])]
     return sorted(found, key=lambda d: (index.n_identifying(d, ev[d][0]), ev[d][1] + ev[d][2]), reverse=True)
 
 
@@ -274,14 +286,15 @@ def detect_header(
     # (total, identifying, -first, -width) ranking; single rows first so a pair must be strictly better
     best: tuple | None = None
     single_scores: list[int] = []
-    evaluations: list[tuple[int, int, list[object], dict]] = []
+    evaluations: list[tuple[int, int, list[object], dict, list[str]]] = []
     recognised_at, zero_run = None, 0
     for r, row in enumerate(rows):
         ev = _evaluate(index, row)
         total = max(m[1] + m[2] for m in ev.values())
         single_scores.append(total)
-        evaluations.append((r, r, list(row), ev))
-        if recognised_at is None and identified_datasets(index, ev):
+        found = identified_datasets(index, ev)
+        evaluations.append((r, r, list(row), ev, found))
+        if recognised_at is None and found:
             recognised_at = r
         zero_run = zero_run + 1 if total == 0 else 0
         if recognised_at is not None and zero_run >= STOP_AFTER_DATA_ROWS:
@@ -294,16 +307,15 @@ def detect_header(
         ev = _evaluate(index, combined)
         total = max(m[1] + m[2] for m in ev.values())
         if total > max(single_scores[r], single_scores[r + 1]):
-            evaluations.append((r, r + 1, combined, ev))
-    for first, last, cells, ev in evaluations:
+            evaluations.append((r, r + 1, combined, ev, identified_datasets(index, ev)))
+    for first, last, cells, ev, found in evaluations:
         total = max(m[1] + m[2] for m in ev.values())
         ident = max(index.n_identifying(d, m[0]) for d, m in ev.items())
-        key = (bool(identified_datasets(index, ev)), total, ident, -first, -(last - first))
+        key = (bool(found), total, ident, -first, -(last - first))
         if best is None or key > best[0]:
-            best = (key, first, last, cells, ev)
+            best = (key, first, last, cells, ev, found)
     assert best is not None
-    _key, first, last, cells, ev = best
-    candidates = identified_datasets(index, ev)
+    _key, first, last, cells, ev, candidates = best
     if not candidates:
         closest = max(index.datasets, key=lambda d: (index.n_identifying(d, ev[d][0]), ev[d][1] + ev[d][2]))
         matched = [str(cells[i]).strip() for i in sorted(ev[closest][0])]

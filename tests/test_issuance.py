@@ -388,3 +388,31 @@ def test_publish_copies_the_store_into_the_audit_schema(warehouse, tmp_path):
         assert {t: access.get(t) for t in AUDIT_TABLES} == {t: "internal" for t in AUDIT_TABLES}
     finally:
         con.close()
+
+
+def test_quarter_rectification_progress_from_the_issued_months(warehouse, tmp_path):
+    """整改进展 over a quarter from what each month's 通报 stated (marts.rectification_progress, frozen at issue):
+    公安局 July: 4 open at the start, 2 opened, 1 closed, 5 open; August: 3 opened, 4 closed, 4 open (1 overdue);
+    September: 0 opened, 2 closed, 2 open (2 overdue) -> 期初 4, 新增 5, 销项 7, 期末 2, 逾期 2, 完成率 7/9."""
+    from dagster_project.report.issuance import _DEPARTMENT_SCHEMA
+
+    progress = {"2026-07": (4, 2, 1, 0, 5, 0), "2026-08": (5, 3, 4, 0, 4, 1), "2026-09": (4, 0, 2, 0, 2, 2)}
+    store = IssuedStore(warehouse)
+    names = [n for n, _ in _DEPARTMENT_SCHEMA]
+    for m in months_of("2026-Q3"):
+        figures = [(m, "month", 1, d, DEPTS[d][0], DEPTS[d][1], ds, *c, False, 1.0)
+                   for (d, mm, ds), c in COUNTS.items() if mm == m]
+        row = dict.fromkeys(names)
+        row.update(period=m, kind="month", version=1, department="gaj", department_name="公安局", district="市本级",
+                   status_zh="已报送", missing_datasets=0, submission_failed=False, rectification_violations=2)
+        row.update(zip(("rectification_open_at_start", "rectification_opened", "rectification_closed",
+                        "rectification_withdrawn", "rectification_open", "rectification_overdue"), progress[m]))
+        store.write(m, 1, {"period": m, "kind": "month", "version": 1, "as_of": "2026-10-01"},
+                    {"issued_figure": figures, "issued_department": [tuple(row[n] for n in names)]}, [], tmp_path)
+    files, _ = report_period(warehouse, "2026-Q3", tmp_path / "q3")
+    rect = {r["部门编码"]: r for r in sheet(files.xlsx, "整改情况")}
+    gaj = rect["gaj"]
+    assert (gaj["期初未整改（项）"], gaj["本期新增（项）"], gaj["本期销项（项）"], gaj["期末未整改（项）"],
+            gaj["期末逾期（项）"]) == (4, 5, 7, 2, 2)
+    assert gaj["本期整改完成率"] == pytest.approx(7 / 9)
+    assert gaj["不合规问题（条）"] == 6 and gaj["列入整改清单月数"] == 3

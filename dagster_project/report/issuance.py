@@ -66,7 +66,11 @@ _DEPARTMENT_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "i
                       ("reasons_zh", "varchar"), ("missing_datasets", "integer"), ("submission_failed", "boolean"),
                       ("rectification_violations", "bigint"), ("rectification_late", "bigint"),
                       ("rectification_warnings", "bigint"), ("rectification_records", "bigint"),
-                      ("intake_problems", "bigint")]
+                      ("intake_problems", "bigint"),
+                      # 整改进展 as the 通报 stated it (marts.rectification_progress; null when the build had none)
+                      ("rectification_open_at_start", "bigint"), ("rectification_opened", "bigint"),
+                      ("rectification_closed", "bigint"), ("rectification_withdrawn", "bigint"),
+                      ("rectification_open", "bigint"), ("rectification_overdue", "bigint")]
 _VIOLATION_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "integer"), ("rule_id", "varchar"),
                      ("rule_message_zh", "varchar"), ("violation_count", "bigint"), ("departments", "integer")]
 _CORRECTION_SCHEMA = [("reported_in_period", "varchar"), ("reported_in_version", "integer"), ("month", "varchar"),
@@ -229,9 +233,17 @@ class IssuedStore:
         return out
 
     def departments(self, issue: Issue) -> dict[str, dict]:
-        cols = [n for n, _ in _DEPARTMENT_SCHEMA]
-        rows = self._query(f"select {', '.join(cols)} from read_parquet({_dq(issue.parquet('departments.parquet'))})")
-        return {r[3]: dict(zip(cols, r)) for r in rows}
+        """department -> its issued row (columns of _DEPARTMENT_SCHEMA; one an older issue lacks is None)."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            cur = con.execute(f"select * from read_parquet({_dq(issue.parquet('departments.parquet'))})")
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        finally:
+            con.close()
+        return {r["department"]: {n: r.get(n) for n, _ in _DEPARTMENT_SCHEMA} for r in rows}
 
     def violations(self, issue: Issue) -> list[tuple[str, str, int, int]]:
         return [(r[0], r[1], int(r[2]), int(r[3])) for r in self._query(
@@ -450,6 +462,10 @@ def figure_rows(period: str, kind: str, version: int, rows: list[MartRow]) -> li
 def department_rows(period: str, kind: str, version: int, md: MonthData) -> list[tuple]:
     from .thresholds import ACTION_ZH
 
+    def progress(code: str) -> tuple:
+        p = (getattr(md, "progress", None) or {}).get(code)
+        return (None,) * 6 if p is None else (p.open_at_start, p.opened, p.closed, p.withdrawn, p.open, p.overdue)
+
     out = []
     for d in md.departments:
         items = md.items.get(d.department, [])
@@ -460,7 +476,12 @@ def department_rows(period: str, kind: str, version: int, md: MonthData) -> list
                     sum(1 for it in items if it.issue_kind == "late"),
                     sum(1 for it in items if it.is_warning),
                     len({(it.dataset, it.record_id, it.source_file, it.source_row) for it in items}),
-                    len(md.intake.get(d.department, []))))
+                    len(md.intake.get(d.department, [])), *progress(d.department)))
+    listed = {d.department for d in md.departments}
+    for code, p in sorted((getattr(md, "progress", None) or {}).items()):
+        if code not in listed:  # only open 整改事项 this month, no records: its 整改进展 is still issued
+            out.append((period, kind, version, code, p.department_name, None, None, None, None, None, None, 0, False,
+                        0, 0, 0, 0, 0, *progress(code)))
     return out
 
 

@@ -118,7 +118,7 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
     # departments that sent nothing any month but were 报送失败 in an issued month still belong in the period
     for m in months:
         for code, v in verdicts[m].items():
-            if not any(r.department == code for r in rows):
+            if v.get("status_zh") is not None and not any(r.department == code for r in rows):
                 rows.append(MartRow(code, v["department_name"], v["district"] or "未注明", period, "", Counts(),
                                     False, None, None, None, None, None))
     depts = departments([r for r in rows if r.dataset] + [r for r in rows if not r.dataset])
@@ -308,24 +308,51 @@ def violation_table(pd: PeriodData) -> T.Table:
     )
 
 
+def period_progress(pd: PeriodData, code: str) -> tuple | None:
+    """整改进展 of ``code`` over the period from the months' issued figures (None when no month stated one):
+    期初未整改 (the first month's open at start), 新增 and 销项 (sums), 期末未整改 and 逾期 (the last month's), and
+    整改完成率 = Σ销项 ÷ (期初未整改 + Σ新增), the monthly rate's definition over the period."""
+    rows = [pd.verdicts[m].get(code, {}) for m in pd.months]
+    if all(r.get("rectification_open") is None for r in rows):
+        return None
+    first = next((r for r in rows if r.get("rectification_open_at_start") is not None), {})
+    last = next((r for r in reversed(rows) if r.get("rectification_open") is not None), {})
+    start = int(first.get("rectification_open_at_start") or 0)
+    opened = sum(int(r.get("rectification_opened") or 0) for r in rows)
+    closed = sum(int(r.get("rectification_closed") or 0) for r in rows)
+    due = start + opened
+    return (start, opened, closed, int(last.get("rectification_open") or 0),
+            int(last.get("rectification_overdue") or 0), Fraction(closed, due) if due else None)
+
+
 def rectification_table(pd: PeriodData) -> T.Table:
     rows = []
     keys = ("rectification_violations", "rectification_late", "rectification_warnings", "rectification_records",
             "intake_problems")
     names = {d.department: d.department_name for d in pd.md.departments}
+    for m in pd.months:
+        for code, v in pd.verdicts[m].items():
+            names.setdefault(code, v.get("department_name") or code)
     for code in sorted({c for m in pd.months for c in pd.verdicts[m]}):
         sums = [sum(int(pd.verdicts[m].get(code, {}).get(k) or 0) for m in pd.months) for k in keys]
         listed = [m for m in pd.months if any(int(pd.verdicts[m].get(code, {}).get(k) or 0) for k in keys)]
-        if listed:
-            rows.append([code, names.get(code, code), len(listed), *sums, "、".join(month_zh(m) for m in listed)])
+        progress = period_progress(pd, code)
+        if listed or (progress and any(progress[:5])):
+            rows.append([code, names.get(code, code), len(listed), *sums, *(progress or (None,) * 6),
+                         "、".join(month_zh(m) for m in listed)])
     return T.Table(
-        key="rectification", sheet="整改情况", title="表8  本期整改清单情况（各月通报所附整改清单之和）",
-        columns=[T.Col("部门编码", "text", 14, pdf=False), T.Col("部门", "text", 34), T.Col("列入整改清单月数", "int", 16),
-                 T.Col("不合规问题（条）", "int", 18), T.Col("迟报问题（条）", "int", 16), T.Col("提示（条）", "int", 12),
-                 T.Col("涉及记录（条）", "int", 16), T.Col("文件拒收问题（项）", "int", 18),
+        key="rectification", sheet="整改情况", title="表8  本期整改情况（各月已通报的整改清单和整改进展）",
+        columns=[T.Col("部门编码", "text", 14, pdf=False), T.Col("部门", "text", 30),
+                 T.Col("列入整改清单月数", "int", 14, pdf=False),
+                 T.Col("不合规问题（条）", "int", 14), T.Col("迟报问题（条）", "int", 14), T.Col("提示（条）", "int", 12, pdf=False),
+                 T.Col("涉及记录（条）", "int", 14, pdf=False), T.Col("文件拒收问题（项）", "int", 14, pdf=False),
+                 T.Col("期初未整改（项）", "int", 14), T.Col("本期新增（项）", "int", 13), T.Col("本期销项（项）", "int", 13),
+                 T.Col("期末未整改（项）", "int", 14), T.Col("期末逾期（项）", "int", 13), T.Col("本期整改完成率", "rate", 15),
                  T.Col("列入月份", "text", 40, pdf=False)],
         rows=rows,
-        note="各月整改清单随当月通报印发；同一记录连续多月未整改的，每月各计一次。各记录的整改进展见各月整改清单。",
+        note="问题条数为各月整改清单所列之和（同一记录连续多月未整改的，每月各计一次）。整改进展按各月通报所载："
+             "期初未整改为本期首月月初数，期末未整改、逾期为本期末月数，本期整改完成率＝本期销项÷（期初未整改＋本期新增）。"
+             "“—”表示所据通报未载整改进展。",
     )
 
 

@@ -43,6 +43,16 @@ NON_DBT_TABLES = {
                         "One row per publish: run_id, as_of, published_at (written by dagster_project/publish.py)",
     "audit.gate_results": "本次构建各闸门（Great Expectations）检查结果（dagster_project/gates 写入） / "
                           "Results of this build's gates (Great Expectations), written by dagster_project/gates",
+    # what was issued (report/issuance.py): copied from <warehouse>.issued/ by every publish
+    "audit.issued_report": "已印发的通报，每个版本一行（期间、版本、是否更正、文号、成文日期、所据构建 run_id/as_of） / "
+                           "One row per issued version of a 通报 (period, version, is_correction, doc_no, as_of, the "
+                           "build it came from), copied from <warehouse>.issued/ by publish",
+    "audit.issued_figure": "已印发通报冻结的数字：期间×版本×部门×数据集的条数（比率由条数重新计算） / "
+                           "The frozen figures of each issued version: period × version × department × dataset counts",
+    "audit.issued_department": "已印发通报中各部门的排名、评定、报送状态、整改清单条数和整改进展 / "
+                               "Each department's rank, verdict, status, 整改清单 counts and 整改进展 as issued",
+    "audit.issued_correction": "通报中列出的已通报月份数据变动（已通报数与现数） / "
+                               "The correction lines a 通报 printed: an issued month's counts as issued and now",
 }
 
 

@@ -9,7 +9,7 @@ import argparse
 import re
 import shutil
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -178,7 +178,7 @@ def test_every_page_renders_a4_with_embedded_cjk_font(rendered):
                 png = page.get_pixmap(dpi=50).tobytes("png")
                 assert png.startswith(b"\x89PNG") and len(png) > 1000
             fonts = {f[3] for f in doc.get_page_fonts(0)}
-            assert any("SimHei" in f and "+" in f for f in fonts), fonts  # embedded subset
+            assert any("+" in f and ("CJK" in f or "SimHei" in f) for f in fonts), fonts  # an embedded CJK subset
 
 
 def test_html_is_self_contained(rendered, case):
@@ -193,9 +193,14 @@ def test_html_is_self_contained(rendered, case):
 
 
 def test_same_inputs_same_report(warehouse, case, rendered, tmp_path):
+    """Apart from the issue's 报告编号 and 验证码 (new each time: tests below), the same document."""
     again = render_entity_report(warehouse, case["entity_id"], tmp_path)
-    assert again.public_pdf.read_bytes() == rendered.public_pdf.read_bytes()
-    assert again.internal_html.read_bytes() == rendered.internal_html.read_bytes()
+    assert again.report_nos != rendered.report_nos
+    for version, path in (("public", "public_pdf"), ("internal", "internal_pdf")):
+        a, b = _squash(pdf_text(getattr(rendered, path))), _squash(pdf_text(getattr(again, path)))  # lines may wrap apart
+        a = a.replace(rendered.report_nos[version], "N").replace(rendered.verification_codes[version], "C")
+        b = b.replace(again.report_nos[version], "N").replace(again.verification_codes[version], "C")
+        assert a == b, version
 
 
 def test_fullwidth_lowercase_uscc_finds_the_entity(warehouse, case, tmp_path):
@@ -299,3 +304,177 @@ def test_scrub_and_normalise():
     assert scrub_id_numbers("91350100M000100Y43") == "91350100M000100Y43"
     assert normalise_key(" ９１３５ ０１００－ｍ０００１００ｙ４３ ") == "91350100M000100Y43"
     assert normalise_key(unicodedata.normalize("NFKC", "91350100-M000100Y43")) == "91350100M000100Y43"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Issue 19: the national sections, on the hand-made archive of tests/test_rule_corrections.py (an entity on a
+# black and a red list with a commitment and another 十公示 action; an entity with repairs; one with nothing public)
+
+from dagster_project.entity_report import registry  # noqa: E402
+from dagster_project.entity_report.config import ENV_VAR as CONFIG_ENV, load_config  # noqa: E402
+from dagster_project.entity_report.content import NONE, build_document  # noqa: E402
+from dagster_project.entity_report.model import load_entity  # noqa: E402
+from dagster_project.report.content import Heading, Para  # noqa: E402
+from tests.test_rule_corrections import (  # noqa: E402
+    AS_OF as ARCHIVE_AS_OF,
+    EMPTY_USCC,
+    ID_IN_LEGAL_REP,
+    LISTED_USCC,
+    REPAIRED_USCC,
+    corrections_build,  # noqa: F401  (the session fixture)
+)
+
+NATIONAL_SECTIONS = ("三、行政许可信息", "四、行政处罚信息", "五、严重失信主体名单信息", "六、守信激励名单信息（红名单）",
+                     "七、信用承诺及履约信息", "八、信用修复信息", "九、其他行政行为信息")
+
+
+@pytest.fixture(scope="module")
+def archive(corrections_build) -> Path:
+    """The corrections build, published (marts copied to the published file, as every night)."""
+    from dagster_project.publish import publish
+
+    warehouse = corrections_build[0]
+    if not warehouse.exists():
+        publish(warehouse, run_id="corrections", as_of=ARCHIVE_AS_OF)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def listed(archive, tmp_path_factory) -> tuple[EntityReportFiles, dict[str, str]]:
+    files = render_entity_report(archive, LISTED_USCC, tmp_path_factory.mktemp("listed"))
+    return files, {"public": _squash(pdf_text(files.public_pdf)), "internal": _squash(pdf_text(files.internal_pdf))}
+
+
+def _sections(doc) -> dict[str, list]:
+    """Heading text -> the blocks under it."""
+    out, current = {}, None
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            current = out.setdefault(b.text, [])
+        elif current is not None:
+            current.append(b)
+    return out
+
+
+def test_list_memberships_commitment_and_other_action_are_shown(listed):
+    _, text = listed
+    for version, t in text.items():
+        assert "五、严重失信主体名单信息" in t and "严重违法失信企业名单" in t and "连市监列〔2026〕1号" in t, version
+        assert "失信被执行人" in t and "(2026)辽02执123号" in t, version
+        assert "六、守信激励名单信息（红名单）" in t and "A级纳税人" in t and "大税〔2026〕8号" in t, version
+        assert "七、信用承诺及履约信息" in t and "CN-2026-001" in t and "审批替代型" in t, version
+        assert "履约判定日期2026-06-01" in t, version
+        assert "九、其他行政行为信息" in t and "行政奖励" in t and "大政奖〔2026〕3号" in t, version
+        assert "法定代表人（负责人）" in t and "张伟" in t, version
+
+
+def test_long_term_validity_reads_changqi(listed):
+    _, text = listed
+    for t in text.values():
+        assert "ER-LIC-1" in t and "至长期" in t
+        assert "2099-12-31" not in t and "2099年" not in t
+
+
+def test_repairs_say_whether_they_ended_disclosure(archive, tmp_path):
+    files = render_entity_report(archive, REPAIRED_USCC, tmp_path)
+    public, internal = _squash(pdf_text(files.public_pdf)), _squash(pdf_text(files.internal_pdf))
+    # 公开版: the repair that ended disclosure (连发改修〔2026〕3号, MIN-SERVED) only; the early ones did not
+    assert "八、信用修复信息" in public and "连发改修〔2026〕3号" in public
+    for early in ("连发改修〔2026〕1号", "连发改修〔2026〕2号", "连发改修〔2026〕4号"):
+        assert early not in public
+    assert "MIN-SERVED" not in public and "MIN-EARLY" in public      # repaired: gone; early repair: still shown
+    # 内部版: every repair with its effect
+    for no in ("连发改修〔2026〕1号", "连发改修〔2026〕2号", "连发改修〔2026〕3号", "连发改修〔2026〕4号"):
+        assert no in internal
+    assert "已终止公示" in internal and "未终止公示，待复核" in internal
+
+
+def test_an_entity_with_nothing_public_says_wu_in_every_section(archive):
+    data = load_entity(archive, EMPTY_USCC, None, internal=True)
+    public = _sections(build_document(data, "public", report_no="XYBG202611220001-GK", verification_code="ABCD-EFGH-JKLM"))
+    for heading in NATIONAL_SECTIONS:
+        assert public[heading] == [Para(NONE)], heading
+    internal = _sections(build_document(data, "internal"))
+    for heading in NATIONAL_SECTIONS[1:]:                       # the revoked licence is in the archive
+        assert internal[heading] == [Para(NONE)], heading
+    assert internal["十、暂缓公示记录及违反的规则"] == [Para(NONE)]
+    assert internal["三、行政许可信息"] != [Para(NONE)]
+
+
+def test_every_section_says_wu_in_the_rendered_pdf(archive, tmp_path):
+    files = render_entity_report(archive, EMPTY_USCC, tmp_path, versions=("public",))
+    text = pdf_text(files.public_pdf)
+    for heading in NATIONAL_SECTIONS:
+        after = text.split(heading, 1)[1].lstrip()
+        assert after.startswith(NONE), (heading, after[:20])
+
+
+def test_report_numbers_are_unique_per_issue_and_codes_verify(archive, tmp_path, capsys):
+    first = render_entity_report(archive, LISTED_USCC, tmp_path / "a")
+    second = render_entity_report(archive, LISTED_USCC, tmp_path / "b")
+    numbers = set(first.report_nos.values()) | set(second.report_nos.values())
+    assert len(numbers) == 4 and all(n.startswith("XYBG20261122") for n in numbers)
+    assert first.report_nos["public"][-3:] == "-GK" and first.report_nos["internal"][-3:] == "-NB"
+    assert len(set(first.verification_codes.values()) | set(second.verification_codes.values())) == 4
+    # each document prints its own number and code
+    text = _squash(pdf_text(second.public_pdf))
+    assert second.report_nos["public"] in text and second.verification_codes["public"] in text
+    # apart from them, the same inputs give the same document
+    # (the text: each HTML embeds a font subset of the characters it uses, and codes differ in theirs)
+    a, b = _squash(pdf_text(first.internal_pdf)), _squash(pdf_text(second.internal_pdf))
+    for files in (first, second):
+        for v in ("public", "internal"):
+            a = a.replace(files.report_nos[v], "N").replace(files.verification_codes[v], "C")
+            b = b.replace(files.report_nos[v], "N").replace(files.verification_codes[v], "C")
+    assert a == b
+    # the center looks a code up in the register beside the warehouse, and checks a presented file
+    code = second.verification_codes["public"]
+    rows = registry.lookup(archive, code.lower().replace("-", ""))
+    assert {r["file_name"] for r in rows} == {second.public_pdf.name, second.public_html.name}
+    assert {r["report_no"] for r in rows} == {second.report_nos["public"]}
+    capsys.readouterr()
+    verify = dict(entity=None, warehouse=archive, out=None, as_of=None, version="both", verify=code)
+    assert cmd_entity_report(argparse.Namespace(**verify, file=second.public_pdf)) == 0
+    out = capsys.readouterr().out
+    assert second.report_nos["public"] in out and "文件一致" in out
+    assert cmd_entity_report(argparse.Namespace(**verify, file=first.public_pdf)) == 1   # another issue's file
+    assert cmd_entity_report(argparse.Namespace(**dict(verify, verify="AAAA-BBBB-CCCC"), file=None)) == 1
+
+
+def test_validity_and_objection_contact_come_from_configuration(archive, listed, tmp_path, monkeypatch):
+    files, text = listed
+    cfg = load_config()
+    until = files.as_of + timedelta(days=cfg.validity_days - 1)
+    for t in text.values():
+        assert f"自出具之日起{cfg.validity_days}日内有效（至{until.year}年{until.month}月{until.day}日）" in t
+        assert cfg.objection_unit in t and cfg.objection_phone in t
+    other = tmp_path / "entity_report.yml"
+    other.write_text(load_config().source.read_text(encoding="utf-8")
+                     .replace(cfg.objection_phone, "0411-12345678").replace("validity_days: 30", "validity_days: 15"),
+                     encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV, str(other))
+    again = render_entity_report(archive, LISTED_USCC, tmp_path / "out", versions=("public",))
+    t = _squash(pdf_text(again.public_pdf))
+    assert "0411-12345678" in t and "自出具之日起15日内有效" in t and cfg.objection_phone not in t
+
+
+def test_a_broken_configuration_is_a_user_error(tmp_path, monkeypatch):
+    bad = tmp_path / "entity_report.yml"
+    bad.write_text("report_no_prefix: XYBG\nvalidity_days: 30\n", encoding="utf-8")
+    monkeypatch.setenv(CONFIG_ENV, str(bad))
+    with pytest.raises(UserError, match="缺少"):
+        load_config()
+
+
+def test_no_id_number_from_a_legal_representative_field(archive, tmp_path):
+    con = duckdb.connect(str(archive), read_only=True)
+    try:
+        entity = con.execute("select entity_id, legal_rep from marts.dim_entity where entity_name = '大连其他组织测试协会'"
+                             ).fetchone()
+    finally:
+        con.close()
+    assert entity[1] is not None and ID_IN_LEGAL_REP not in entity[1]
+    files = render_entity_report(archive, entity[0], tmp_path)
+    for p in files.all_files():
+        text = pdf_text(p) if p.suffix == ".pdf" else p.read_text(encoding="utf-8")
+        assert not ID_RE.findall(_squash(text)), p.name

@@ -16,6 +16,7 @@ from tests.raw_fixture import write_raw
 from tests.test_rules import AUTHORITY, GOOD_USCC, license_row, penalty, uscc_with_check
 
 AS_OF = date(2026, 11, 22)
+ID_IN_LEGAL_REP = "21020219901010123X"   # GB 11643-valid
 LISTED_USCC = uscc_with_check("91210200MA0GGGGG7")
 LISTED_NAME = "大连名单承诺测试有限公司"
 EMPTY_USCC = uscc_with_check("91210200MA0HHHHH8")
@@ -77,10 +78,11 @@ def corrections_rows() -> dict[str, list[dict]]:
         penalty("PT-QIYEFAREN", party_type="企业法人", party_name="大连企业法人测试有限公司",
                 uscc=uscc_with_check("91210200MA0LLLLL2")),
         penalty("PT-FAREN", party_type=" 法人 ", party_name="大连法人测试有限公司", uscc=uscc_with_check("91210200MA0MMMMM3")),
-        penalty("PT-QITA", party_type="其他组织", party_name="大连其他组织测试协会", uscc=uscc_with_check("51210200MA0NNNNN4")),
+        penalty("PT-QITA", party_type="其他组织", party_name="大连其他组织测试协会", uscc=uscc_with_check("51210200MA0NNNNN4"),
+                legal_rep=f"赵某{ID_IN_LEGAL_REP}"),                  # an ID number typed into 法定代表人
         penalty("PT-GARBAGE", party_type="公司类", party_name="大连乱填类别有限公司", uscc=uscc_with_check("91210200MA0PPPPP5")),
         # the entity-report cases: a listed, committed entity with a public penalty and license
-        penalty("ER-PEN-1", decision_date="2026-10-09", drop_date=date(2026, 10, 12), **lp),
+        penalty("ER-PEN-1", decision_date="2026-10-09", drop_date=date(2026, 10, 12), legal_rep="张伟", **lp),
     ]
     lic = [license_row("ER-LIC-1", valid_to="2099-12-31", **lp),
            license_row("ER-LIC-EMPTY-OWNER", party_name="大连许可证持有人有限公司", uscc=uscc_with_check("91210200MA0QQQQQ6"))]
@@ -100,6 +102,9 @@ def corrections_rows() -> dict[str, list[dict]]:
              list_decision_no="连市监列〔2026〕1号", list_entry_date="2026-06-01", list_reason="严重违法失信"),
         _archive_row(lp, list_type="红名单", list_name="A级纳税人", list_authority="国家税务总局大连市税务局",
              list_decision_no="大税〔2026〕8号", list_entry_date="2026-04-01", list_reason="纳税信用评价为A级"),
+        # a court's 失信被执行人 entry: its 案号 keeps round brackets (not a 文号)
+        _archive_row(lp, list_authority="大连市中级人民法院", list_decision_no="（2026）辽02执123号",
+                     list_entry_date="2026-09-01", list_reason="有履行能力而拒不履行生效法律文书确定义务"),
     ]
     commitment = [
         _archive_row(lp, commitment_doc_no="CN-2026-001", commitment_type="审批替代型", commitment_content="按期补齐材料",
@@ -257,6 +262,12 @@ def test_decision_numbers_keep_hexagonal_brackets(db):
     shown = {r[0] for r in q(db, "select decision_no from marts.public_disclosure where decision_no like '连税罚%'")}
     assert shown == {"连税罚〔2026〕7号", "连税罚〔2026〕8号", "连税罚〔2026〕9号", "连税罚〔2026〕10号"}
     assert not any("(" in no or "[" in no for no in shown)
+
+
+def test_list_numbers_keep_the_brackets_they_were_written_with(db):
+    """认定文号: a 文号 keeps 〔〕; a court's 案号 is not a 文号 and is not given them."""
+    got = {r[0] for r in q(db, "select list_decision_no from marts.fct_credit_list_membership")}
+    assert got == {"连市监列〔2026〕1号", "大税〔2026〕8号", "(2026)辽02执123号"}
 
 
 def test_matching_folds_every_bracket_kind(db):

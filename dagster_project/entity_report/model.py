@@ -3,6 +3,9 @@
 Public version: only ``marts.public_disclosure`` (what the website may show), and of that only
 the rows whose 公示期 covers the report date. Internal version: ``marts.dim_entity``,
 ``marts.fct_credit_record`` and, for held records, ``marts.fct_rule_violation``.
+Both versions: 红黑名单 (``marts.fct_credit_list_membership``), 信用承诺 (``marts.fct_credit_commitment``),
+信用修复 (``marts.fct_credit_repair``) and the other 十公示 actions (``marts.fct_other_action``); the public
+version shows of these only what is current, valid and not withdrawn (``public_*`` below).
 """
 from __future__ import annotations
 
@@ -22,6 +25,10 @@ REQUIRED_TABLES = (
     "marts.fct_credit_record",
     "marts.public_disclosure",
     "marts.fct_rule_violation",
+    "marts.fct_credit_list_membership",
+    "marts.fct_credit_commitment",
+    "marts.fct_credit_repair",
+    "marts.fct_other_action",
 )
 
 
@@ -41,6 +48,7 @@ class Entity:
     names_used: tuple[str, ...]
     first_seen: date | None
     last_seen: date | None
+    legal_rep: str | None = None  # 法定代表人 where a department sent it (never for a natural person)
 
     @property
     def is_natural_person(self) -> bool:
@@ -77,6 +85,25 @@ class EntityData:
     records: list[dict[str, Any]] = field(default_factory=list)  # rows of marts.fct_credit_record
     violations: list[dict[str, Any]] = field(default_factory=list)  # of held records
     departments: dict[str, str] = field(default_factory=dict)
+    lists: list[dict[str, Any]] = field(default_factory=list)  # marts.fct_credit_list_membership
+    commitments: list[dict[str, Any]] = field(default_factory=list)  # marts.fct_credit_commitment
+    repairs: list[dict[str, Any]] = field(default_factory=list)  # marts.fct_credit_repair
+    actions: list[dict[str, Any]] = field(default_factory=list)  # marts.fct_other_action
+
+    # what the 公开版 shows of them: current list entries, repairs that took effect, and commitments and
+    # actions that are neither withdrawn nor held for a rule violation
+    def public_lists(self) -> list[dict[str, Any]]:
+        return [r for r in self.lists if r["is_current"] and not r["error_count"]]
+
+    def public_commitments(self) -> list[dict[str, Any]]:
+        return [r for r in self.commitments if not r["error_count"] and not r["is_natural_person"]]
+
+    def public_repairs(self) -> list[dict[str, Any]]:
+        return [r for r in self.repairs if r["is_effective"] and not r["error_count"] and not r["before_minimum"]]
+
+    def public_actions(self) -> list[dict[str, Any]]:
+        return [r for r in self.actions if not r["error_count"] and not r["is_natural_person"]
+                and r.get("current_status") != "撤销"]
 
 
 def connect(warehouse: Path):
@@ -129,6 +156,7 @@ def find_entity(con, text: str) -> Entity:
         names_used=tuple(n for n in (r["names_used"] or []) if n),
         first_seen=r["first_seen"],
         last_seen=r["last_seen"],
+        legal_rep=r.get("legal_rep") or None,
     )
 
 
@@ -181,6 +209,28 @@ def load_violations(con, entity_id: str) -> list[dict[str, Any]]:
     """, [entity_id])
 
 
+def load_archive(con, entity_id: str, as_of: date) -> dict[str, list[dict[str, Any]]]:
+    """The entity's list entries, commitments, repairs and other actions (dated on or before ``as_of``)."""
+    return {
+        "lists": _dicts(con, """
+            select * from marts.fct_credit_list_membership
+            where entity_id = ? and (list_entry_date is null or list_entry_date <= ?)
+            order by list_type desc, list_entry_date, list_decision_no, membership_id""", [entity_id, as_of]),
+        "commitments": _dicts(con, """
+            select * from marts.fct_credit_commitment
+            where entity_id = ? and (commitment_date is null or commitment_date <= ?)
+            order by commitment_date, commitment_doc_no, commitment_id""", [entity_id, as_of]),
+        "repairs": _dicts(con, """
+            select * from marts.fct_credit_repair
+            where entity_id = ? and (repair_date is null or repair_date <= ?)
+            order by repair_date, repair_decision_no, repair_id""", [entity_id, as_of]),
+        "actions": _dicts(con, """
+            select * from marts.fct_other_action
+            where entity_id = ? and (action_date is null or action_date <= ?)
+            order by action_date, action_decision_no, action_id""", [entity_id, as_of]),
+    }
+
+
 def load_entity(warehouse: Path, entity: str, as_of: date | None, *, internal: bool) -> EntityData:
     con = connect(warehouse)
     try:
@@ -193,6 +243,8 @@ def load_entity(warehouse: Path, entity: str, as_of: date | None, *, internal: b
         data = EntityData(entity=ent, as_of=when, data_as_of=built, departments=load_departments())
         if not ent.is_natural_person:
             data.public = load_public(con, ent.entity_id, when)
+        for name, rows in load_archive(con, ent.entity_id, when).items():
+            setattr(data, name, rows)
         if internal:
             data.records = load_records(con, ent.entity_id)
             data.violations = load_violations(con, ent.entity_id)

@@ -28,8 +28,11 @@ from ..report.pdf import (  # private there: see the package docstring
     _table,
     new_report_pdf,
 )
-from .content import REPORT_NAME, VERSION_ZH, VERSIONS, EntityDocument, build_document
+from . import registry
+from .config import load_config
+from .content import REPORT_NAME, VERSION_CODE, VERSION_ZH, VERSIONS, EntityDocument, build_document
 from .model import NATURAL_PERSON, load_entity, user_error
+from .privacy import scrub_id_numbers
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ class EntityReportFiles:
     public_pdf: Path | None
     internal_html: Path | None
     internal_pdf: Path | None
+    report_nos: dict[str, str] | None = None  # version -> 报告编号 of this issue
+    verification_codes: dict[str, str] | None = None  # version -> 验证码
 
     def all_files(self) -> list[Path]:
         return [p for p in (self.public_html, self.public_pdf, self.internal_html, self.internal_pdf) if p]
@@ -74,7 +79,9 @@ def render_entity_report(
     records break), each as HTML and PDF.
 
     ``entity``: a USCC (any case, full-width allowed) or an entity_id. ``as_of`` (出具日期): by
-    default the warehouse's build date; it may not be earlier. Same inputs give the same files.
+    default the warehouse's build date; it may not be earlier. Each call is one issue: a new 报告编号 and a
+    验证码 per document, registered with the files' SHA-256 in ``<warehouse>.entity-reports/register.csv``
+    (``registry``); apart from those, the same inputs give the same documents.
 
     Raises ``dagster_project.cli.UserError`` (one line) for a missing warehouse, an unknown
     entity, or the public version of a natural person (涉及自然人的信用信息不公开).
@@ -90,22 +97,41 @@ def render_entity_report(
             f"{NATURAL_PERSON_REFUSED}：{ent.entity_id} 为{NATURAL_PERSON}，不出具公开版报告"
             "（只出具内部版：--version internal）"
         )
+    config = load_config()
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
     kwargs = {"issuer": issuer} if issuer else {}
     paths: dict[str, Path | None] = {}
-    for version in VERSIONS:
-        if version not in versions:
-            paths[f"{version}_html"] = paths[f"{version}_pdf"] = None
-            continue
-        doc = build_document(data, version, **kwargs)
-        stem = file_stem(doc.entity_name, ent.key, version)
-        html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
-        render_pdf(doc, pdf_path)
-        render_html(doc, html_path)
-        paths[f"{version}_html"], paths[f"{version}_pdf"] = html_path, pdf_path
+    numbers: dict[str, str] = {}
+    codes: dict[str, str] = {}
+    warehouse = Path(warehouse)
+    # one issue: the number is taken and the documents registered under the register's lock
+    with registry.locked(warehouse):
+        issue = registry.next_issue(warehouse, config.report_no_prefix, data.as_of)
+        rows = []
+        for version in VERSIONS:
+            if version not in versions:
+                paths[f"{version}_html"] = paths[f"{version}_pdf"] = None
+                continue
+            numbers[version] = issue.report_no(VERSION_CODE[version])
+            codes[version] = registry.new_code()
+            doc = build_document(data, version, report_no=numbers[version], verification_code=codes[version],
+                                 config=config, **kwargs)
+            stem = file_stem(doc.entity_name, ent.key, version)
+            html_path, pdf_path = out_dir / f"{stem}.html", out_dir / f"{stem}.pdf"
+            render_pdf(doc, pdf_path)
+            render_html(doc, html_path)
+            paths[f"{version}_html"], paths[f"{version}_pdf"] = html_path, pdf_path
+            for path in (pdf_path, html_path):
+                rows.append({
+                    "report_no": numbers[version], "verification_code": codes[version], "version": version,
+                    "entity_id": ent.entity_id, "uscc": ent.valid_uscc or "", "entity_name": scrub_id_numbers(doc.entity_name),
+                    "as_of": data.as_of.isoformat(),
+                    "data_as_of": data.data_as_of.isoformat() if data.data_as_of else "",
+                    "issued_at": issue.issued_at, "file_name": path.name, "sha256": registry.sha256_of(path)})
+        registry.append(warehouse, rows)
     return EntityReportFiles(entity_id=ent.entity_id, entity_name=ent.entity_name, as_of=data.as_of,
-                             **paths)
+                             report_nos=numbers, verification_codes=codes, **paths)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -162,6 +188,7 @@ def _masthead(pdf, doc: EntityDocument) -> None:
     half = pdf.epw / 2
     pdf.cell(half, 6, f"报告编号：{meta['报告编号']}", new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.cell(half, 6, f"出具日期：{meta['出具日期']}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(half, 6, f"验证码：{meta['验证码']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 1.5
     pdf.set_draw_color(*RED)
     pdf.set_line_width(0.8)

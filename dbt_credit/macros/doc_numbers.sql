@@ -28,3 +28,10 @@
 {% macro spark___year_in_hexagonal_brackets(expr) -%}
     regexp_replace({{ expr }}, {{ str_lit(_java_regex('[(\\[]\\s*(\\d{4})\\s*[)\\]]')) }}, {{ str_lit('〔$1〕') }})
 {%- endmacro %}
+
+{# A number shown as the department wrote it, width-folded like clean_text except that its 〔〕 (and the small
+   form ﹝﹞) stay 〔〕: for 认定文号 of list entries, which may be a 文号 (连市监列〔2026〕1号) or a court's 案号
+   ((2026)辽02执123号) that must not be given 六角括号. The brackets pass clean_text as the private-use characters U+E000/U+E001. #}
+{% macro doc_no_as_sent(expr) -%}
+    translate({{ clean_text("translate(" ~ expr ~ ", '〔〕﹝﹞', '')") }}, '', '〔〕')
+{%- endmacro %}

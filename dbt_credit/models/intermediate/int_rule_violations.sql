@@ -149,23 +149,6 @@ code_list_violations as (
 
 ),
 
--- 程序类型 (penalties): a value outside the code list (after synonyms) is flagged, not held; so is a missing one
--- from a 市场监管 department (seeds departments.is_market_regulation), whose rule publishes 普通程序 only and so
--- needs it (the record is published as 普通程序 meanwhile: int_records)
-procedure_violations as (
-
-    select s.submission_id, 'PROCEDURE_UNKNOWN' as rule_id, 'procedure_type' as column_name,
-        cast(s.procedure_type_sent as {{ dbt.type_string() }}) as offending_value
-    from submissions as s
-    left join {{ ref('departments') }} as d on d.department = s.department
-    left join code_lists as l
-        on l.column_name = 'procedure_type' and l.dataset in ('all', s.dataset) and l.code = s.procedure_type
-    where s.dataset = 'penalty'
-      and l.code is null
-      and (s.procedure_type is not null or coalesce(d.is_market_regulation, false))
-
-),
-
 named_violations as (
 
     {%- for rule_id, col, condition in named_checks %}
@@ -185,8 +168,6 @@ all_violations as (
     select * from code_list_violations
     union
     select * from named_violations
-    union
-    select * from procedure_violations
 
 ),
 

@@ -78,6 +78,19 @@ latest as (
 
 ),
 
+-- 法定代表人 as the latest 双公示 record of a legal person or 个体工商户 sent it (never for a natural person);
+-- an ID number typed into it is redacted
+legal_reps as (
+
+    select entity_id,
+        {{ max_by(redact_id_numbers('legal_rep'), ['drop_date', 'submission_id']) }} as legal_rep
+    from {{ ref('int_decision_versions') }}
+    where is_latest_version and entity_id is not null and legal_rep is not null and not is_natural_person
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+    group by 1
+
+),
+
 names as (
 
     select entity_id, {{ sorted_distinct_list('party_name') }} as names_used,
@@ -111,11 +124,13 @@ final as (
         coalesce(lc.current_black_lists, 0) as current_black_lists,
         coalesce(bc.broken_commitments, 0) as broken_commitments,
         n.first_seen,
-        n.last_seen
+        n.last_seen,
+        case when not l.is_natural_person then lr.legal_rep end as legal_rep
     from latest as l
     left join names as n on n.entity_id = l.entity_id
     left join list_counts as lc on lc.entity_id = l.entity_id
     left join broken_commitments as bc on bc.entity_id = l.entity_id
+    left join legal_reps as lr on lr.entity_id = l.entity_id
 
 )
 

@@ -1,5 +1,6 @@
 -- Every rule a received record breaks, with where it came from: the base of each department's 整改清单.
--- The row-level rules (int_rule_violations) and REPAIR_BEFORE_MINIMUM, judged across records (early_repairs).
+-- The row-level rules (int_rule_violations), and two judged per build from the records: REPAIR_BEFORE_MINIMUM
+-- (early_repairs) and PROCEDURE_UNKNOWN (unknown_procedures).
 with violations as (
 
     select * from {{ ref('int_rule_violations') }}
@@ -48,6 +49,30 @@ early_repairs as (
 
 ),
 
+-- a 市场监管 department's penalty whose 程序类型 is missing or not in the code list (int_records.procedure_unknown):
+-- published as 普通程序 and flagged on the department's list. Judged here, from the records, because it depends on
+-- the department (seed departments), which the row-level rules do not read.
+unknown_procedures as (
+
+    select
+        md5(r.submission_id || '|PROCEDURE_UNKNOWN|' || coalesce(r.procedure_type, '')) as violation_id,
+        r.submission_id,
+        r.dataset,
+        r.department,
+        r.drop_date,
+        'PROCEDURE_UNKNOWN' as rule_id,
+        ru.severity,
+        'procedure_type' as column_name,
+        coalesce(c.label_zh, 'procedure_type') as column_label_zh,
+        ru.message_zh as rule_message_zh,
+        r.procedure_type as offending_value
+    from {{ ref('int_records') }} as r
+    inner join rules as ru on ru.rule_id = 'PROCEDURE_UNKNOWN'
+    left join {{ ref('dataset_columns') }} as c on c.dataset = 'penalty' and c.column_name = 'procedure_type'
+    where r.procedure_unknown
+
+),
+
 all_violations as (
 
     select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
@@ -59,6 +84,12 @@ all_violations as (
     select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
         column_label_zh, rule_message_zh, offending_value
     from early_repairs
+
+    union all
+
+    select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
+        column_label_zh, rule_message_zh, offending_value
+    from unknown_procedures
 
 ),
 

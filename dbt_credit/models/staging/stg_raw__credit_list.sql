@@ -31,9 +31,9 @@ renamed as (
 
     select
         {{ stg_common_select('credit_list', list_columns, standard_columns, identifier_overrides) }},
-        {{ clean_text('list_decision_no') }} as decision_no,
-        {{ clean_code('list_decision_no') }} as decision_no_norm,
-        {{ clean_text('list_decision_no') }} as list_decision_no,
+        {{ doc_no_as_sent('list_decision_no') }} as decision_no,
+        {{ doc_no_key('list_decision_no') }} as decision_no_norm,
+        {{ doc_no_as_sent('list_decision_no') }} as list_decision_no,
         {{ clean_text('list_type') }} as list_type_sent,
         {{ clean_text('list_name') }} as list_name_sent,
         {{ clean_code('party_id_code') }} as party_id_code,

@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--engine", choices=ENGINES, default=None,
                    help="what runs the dbt models: duckdb (default), spark (a local Spark session; the `spark` "
                         "extra) or spark_cluster (profiles.yml; docs/scale-out.md); default: CREDIT_ENGINE, else duckdb")
+    r.add_argument("--dagster-home", type=Path, default=None,
+                   help="the Dagster instance that records this run (runs, materializations, checks: the UI shows "
+                        "them); default: DAGSTER_HOME, else <warehouse>.dagster")
 
     rep = sub.add_parser("report", help="the monthly, quarterly or annual 通报: a draft (草稿, nothing frozen) unless "
                                         "--issue (freezes its figures) or --reissue (a 更正 version; the old one is kept)")
@@ -196,8 +199,10 @@ class BuildBusy(UserError):
     pass
 
 
-def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | None = None) -> dict:
-    """Run the nightly_build job in process. Returns a summary; raises UserError on a failed build."""
+def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | None = None,
+              dagster_home: Path | None = None) -> dict:
+    """Run the nightly_build job in process, recorded in a persistent Dagster instance (instance.py). Returns a
+    summary; raises UserError on a failed build."""
     from dagster_project.engines import EngineError, check_engine, engine_from_env, spark_available
     from dagster_project.settings import BuildSettings, parse_as_of
 
@@ -225,10 +230,10 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
     with warehouse_lock(warehouse):
         resolve(warehouse, record=True)  # the first build records the key's fingerprint
         os.environ.update(settings.environment())
-        return _execute_nightly(settings)
+        return _execute_nightly(settings, dagster_home)
 
 
-def _execute_nightly(settings) -> dict:
+def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
     import dagster as dg
     from dagster_project.definitions import defs
 
@@ -238,7 +243,10 @@ def _execute_nightly(settings) -> dict:
     log_file = log_dir / f"{datetime.now():%Y%m%dT%H%M%S}.log"
     # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    instance_cm = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    from dagster_project.instance import dagster_home as resolve_home, open_instance
+
+    home = resolve_home(settings.warehouse, dagster_home)  # runs, events and check results stay for the UI
+    instance_cm = open_instance(home)
     result = summary = None
     # dbt's and the gates' own chatter goes to the run's log file; the terminal gets the summary
     try:
@@ -253,6 +261,7 @@ def _execute_nightly(settings) -> dict:
         summary["log_file"] = f"{log_file} (incomplete: disk full)"
         return summary
     summary["log_file"] = str(log_file)
+    summary["dagster_home"], summary["run_id"] = str(home), result.run_id
     if not result.success:
         for problem in summary["problems"]:
             path = disk_full_path(problem)
@@ -298,7 +307,7 @@ def _root_cause(err) -> str:
 
 
 def cmd_run(args) -> int:
-    summary = run_build(args.drops, args.warehouse, args.as_of, args.engine)
+    summary = run_build(args.drops, args.warehouse, args.as_of, args.engine, args.dagster_home)
     _print_run_summary(summary, args.warehouse)
     return 0
 
@@ -349,6 +358,8 @@ def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> 
     pub = summary["assets"].get("published_warehouse", {})
     _say(f"发布 published: {pub.get('path', warehouse)}")
     _say(f"日志 log: {summary.get('log_file')}")
+    if summary.get("dagster_home"):
+        _say(f"运行记录 run {summary.get('run_id')}: DAGSTER_HOME={summary['dagster_home']} dagster dev")
 
 
 def cmd_rekey(args) -> int:
@@ -452,7 +463,8 @@ def cmd_demo(args) -> int:
     for f in _report_paths(files):
         print(f"  {f}")
     print(f"查询 query: credit query \"select * from marts.dual_disclosure_compliance limit 10\" --warehouse {warehouse}")
-    print(f"界面 UI: CREDIT_WAREHOUSE={warehouse} CREDIT_DROPS={SAMPLE_DROPS_DIR} CREDIT_AS_OF={as_of} dagster dev")
+    print(f"界面 UI: DAGSTER_HOME={summary.get('dagster_home')} CREDIT_WAREHOUSE={warehouse} "
+          f"CREDIT_DROPS={SAMPLE_DROPS_DIR} CREDIT_AS_OF={as_of} dagster dev")
     return 0
 
 

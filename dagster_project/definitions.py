@@ -6,6 +6,7 @@ one writer at a time, by construction.
 """
 
 import errno
+import json
 import os
 import shutil
 from contextlib import contextmanager
@@ -32,6 +33,31 @@ RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commi
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
 WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 
+DBT_MANIFEST = ensure_manifest()
+
+
+def group_owners(group: str) -> list[str]:
+    """The owners of a dbt group (dbt_credit/models/_groups.yml): the one place owners are written; the Python
+    assets beside the dbt models take theirs from there, as dagster-dbt does for the models."""
+    groups = json.loads(DBT_MANIFEST.read_text(encoding="utf-8")).get("groups", {})
+    owner = groups.get(f"group.credit.{group}", {}).get("owner") or {}
+    return [owner["email"]] if owner.get("email") else []
+
+
+def table_metadata(con, relation: str) -> dict:
+    """Row count and column types of one relation, under Dagster's standard keys (dagster/row_count,
+    dagster/column_schema): the UI's asset page shows them, as it does for the dbt models."""
+    schema, name = relation.split(".")
+    columns = con.execute("select column_name, data_type from information_schema.columns where table_schema = ? "
+                          "and table_name = ? order by ordinal_position", [schema, name]).fetchall()
+    rows = con.execute(f'select count(*) from {schema}."{name}"').fetchall()[0][0]
+    return {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "dagster/table_name": dg.MetadataValue.text(relation),
+        "dagster/column_schema": dg.MetadataValue.table_schema(
+            dg.TableSchema(columns=[dg.TableColumn(c, t) for c, t in columns])),
+    }
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """Paths and the as-of date of a build; empty values fall back to the CREDIT_* environment."""
@@ -54,7 +80,8 @@ class WarehouseResource(dg.ConfigurableResource):
 # a transient failure (a file still being copied, a share briefly unreachable) gets two more tries
 @dg.multi_asset(
     name="raw_drops",
-    specs=[dg.AssetSpec(k, group_name="ingest", description=f"归集层 raw.{k.path[-1]}") for k in RAW_KEYS],
+    specs=[dg.AssetSpec(k, group_name="ingest", description=f"归集层 raw.{k.path[-1]}", kinds={"python", "parquet"},
+                        owners=group_owners("intake"), tags={"layer": "raw"}) for k in RAW_KEYS],
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
     description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.",
 )
@@ -72,6 +99,7 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     con = connect_duckdb(s.work_db)
     try:
         result = ingest_drops(con, s.drops_root, s.raw_dir, load_id=context.run_id)
+        tables = {key: table_metadata(con, ".".join(key.path)) for key in RAW_KEYS}
     except OSError as e:
         if e.errno == errno.ENOSPC:  # a full disk stays full for the next try: fail now, say where
             raise dg.Failure(f"No space left on device: '{e.filename or s.raw_dir}' ({e})",
@@ -87,18 +115,22 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     # the counts, and this run's quarantines (unknown_department …) and notes: the build summary lists them
     summary = result.metadata()
     for key in RAW_KEYS:
-        yield dg.MaterializeResult(asset_key=key, metadata=summary if key.path[-1] == "ingest_ledger" else {})
+        yield dg.MaterializeResult(asset_key=key, metadata={
+            **tables[key], **(summary if key.path[-1] == "ingest_ledger" else {})})
 
 
-@dg.asset(key=WORKDAY_CALENDAR, deps=RAW_KEYS, group_name="ingest", description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
+@dg.asset(key=WORKDAY_CALENDAR, deps=RAW_KEYS, group_name="ingest", kinds={"python", "parquet"},
+          owners=group_owners("intake"), tags={"layer": "raw"},
+          description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
 def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     s = warehouse.settings()
     con = connect_duckdb(s.work_db)
     try:
         first, last = write_workday_calendar(con, s.raw_dir, s.as_of)
+        table = table_metadata(con, "raw.workday_calendar")
     finally:
         con.close()
-    return dg.MaterializeResult(metadata={"first_year": first, "last_year": last})
+    return dg.MaterializeResult(metadata={**table, "first_year": first, "last_year": last})
 
 
 class CreditDbtCliResource(DbtCliResource):
@@ -166,13 +198,19 @@ class CreditDbtTranslator(DagsterDbtTranslator):
             return dg.AssetKey([schema, name])
         return super().get_asset_key(dbt_resource_props)
 
+    def get_tags(self, dbt_resource_props):
+        """dbt's tags, plus the layer (the schema: staging, intermediate, marts, ref, audit, history)."""
+        tags = dict(super().get_tags(dbt_resource_props))
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            tags["layer"] = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return tags
+
     def get_group_name(self, dbt_resource_props):
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
             return f"dbt_{(dbt_resource_props.get('config', {}).get('schema') or 'models')}"
         return super().get_group_name(dbt_resource_props)
 
 
-DBT_MANIFEST = ensure_manifest()
 # Models that grow with the night's drop (incremental on DuckDB; tag row_incremental, macro
 # row_incremental_config), with the staging views and seeds they read, are split out with a selector: they
 # can be backfilled or fully refreshed on their own, and the two dbt steps never depend on each other both
@@ -207,7 +245,10 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
             os.environ.pop("DBT_INDIRECT_SELECTION", None)
         else:
             os.environ["DBT_INDIRECT_SELECTION"] = previous
-    yield from invocation.stream()
+    events = invocation.stream()
+    if builds_in_duckdb(s.engine):
+        events = _with_table_metadata(invocation, events, s.work_db)
+    yield from events
     target = dbt_target_dir(s.warehouse)
     keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm
     prune_dbt_runs(target)
@@ -215,6 +256,49 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
         # the gates and publish read the working DuckDB database: bring Spark's marts there
         counts = mirror_spark_build(s, dbt.dbt_executable, Path(dbt.project_dir))
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
+
+
+def _with_table_metadata(invocation, events, work_db: Path):
+    """dbt's events, each model's materialization with its column types and (tables only) row count under
+    Dagster's standard keys, so the UI's Columns table and row-count chart are filled.
+
+    Read from the working database once dbt has exited (DuckDB admits one writing process, so the events wait
+    for the end of the step), in one connection. Not dagster-dbt's fetch_column_metadata(): through dbt's
+    adapter it reports every VARCHAR as "character varying(256)", a length DuckDB does not have. Views get
+    types but no count (counting would run the view). Spark builds get neither (the tables are in Spark)."""
+    done = list(events)
+    nodes = invocation.manifest["nodes"]
+    wanted = {}
+    for i, event in enumerate(done):
+        if isinstance(event, (dg.Output, dg.AssetMaterialization)) and "unique_id" in event.metadata:
+            node = nodes.get(event.metadata["unique_id"].value) or {}
+            if node.get("resource_type") in ("model", "seed", "snapshot"):
+                wanted[i] = (node["schema"], node.get("alias") or node["name"],
+                             node.get("config", {}).get("materialized") not in ("view", "ephemeral"))
+    if not wanted:
+        yield from done
+        return
+    con = connect_duckdb(work_db, read_only=True)
+    try:
+        columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
+        for schema, table, column, data_type in con.execute(
+                "select table_schema, table_name, column_name, data_type from information_schema.columns "
+                "order by table_schema, table_name, ordinal_position").fetchall():
+            columns.setdefault((schema, table), []).append(dg.TableColumn(column, data_type))
+        extra = {}
+        for i, (schema, table, count) in wanted.items():
+            if (schema, table) not in columns:
+                continue
+            meta = {"dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns[(schema, table)])),
+                    "dagster/table_name": dg.MetadataValue.text(f"{schema}.{table}")}
+            if count:
+                rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+                meta["dagster/row_count"] = dg.MetadataValue.int(rows)
+            extra[i] = meta
+    finally:
+        con.close()
+    for i, event in enumerate(done):
+        yield event.with_metadata({**event.metadata, **extra[i]}) if i in extra else event
 
 
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
@@ -284,7 +368,7 @@ gate_checks = [_gate_check(suite) for suite in gates.discover_suites(EXPECTATION
     deps=[dg.AssetKey(["marts", n]) for n in ("dim_entity", "fct_credit_record", "public_disclosure",
                                               "dual_disclosure_compliance", "fct_rectification_item")]
          + [dg.AssetKey(["audit", "reconciliation"])],
-    group_name="publish",
+    group_name="publish", kinds={"python", "duckdb"}, owners=group_owners("credit_archive"), tags={"layer": "published"},
     description="The DuckDB file analysts and the website read: tonight's marts, swapped in atomically after every blocking gate passed.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -306,7 +390,8 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", tim
 
 
 @dg.asset(key="monthly_report", deps=["published_warehouse"], partitions_def=monthly_partitions,
-          group_name="report", description="The monthly 通报 (HTML, PDF, Excel) and each department's 整改清单.")
+          group_name="report", kinds={"python", "pdf", "excel"}, owners=group_owners("compliance"),
+          tags={"layer": "report"}, description="The monthly 通报 (HTML, PDF, Excel) and each department's 整改清单.")
 def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     from dagster_project.report import render_monthly_report
 

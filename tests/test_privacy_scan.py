@@ -145,14 +145,14 @@ def test_no_published_text_cell_holds_an_id_number(planted):
         assert scanned > 100
         # the records are there, redacted, not dropped
         facts = con.execute("select violation_facts from marts.public_disclosure "
-                            "where decision_no = '连商罚(2026)1号'").fetchall()
+                            "where decision_no = '连商罚〔2026〕1号'").fetchall()
         assert len(facts) == 1 and facts[0][0].count(pii.ID_REDACTED) == 3
         held = dict(con.execute("select decision_no, disclosure_status from marts.fct_credit_record").fetchall())
-        assert held["连商罚(2026)[证件号已隐去]号"] == "held"
-        assert held["连商罚(2026)3号"] == "held"
-        assert held["连商罚(2026)4号"] == held["连商罚(2026)5号"] == held["连商罚(2026)6号"] == "not_public"
+        assert held["连商罚〔2026〕[证件号已隐去]号"] == "held"
+        assert held["连商罚〔2026〕3号"] == "held"
+        assert held["连商罚〔2026〕4号"] == held["连商罚〔2026〕5号"] == held["连商罚〔2026〕6号"] == "not_public"
         public = {n for (n,) in con.execute("select decision_no from marts.public_disclosure").fetchall()}
-        assert public == {"连商罚(2026)1号"}
+        assert public == {"连商罚〔2026〕1号"}
         # the department is told what to fix
         items = con.execute("select rule_id from marts.fct_rectification_item where department = 'swj'").fetchall()
         assert ("ID_NO_IN_KEY_FIELD",) in items and ("PARTY_TYPE_CONFLICT",) in items

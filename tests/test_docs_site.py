@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 CONTRACT = ("dim_entity", "fct_credit_record", "public_disclosure", "dual_disclosure_compliance")
 EXPOSURES = {
     "monthly_circular": {"dual_disclosure_compliance", "fct_rectification_item", "fct_rule_violation_summary",
+                         "rectification_progress",
                          "fct_department_verdict", "fct_department_verdict_condition", "report_rule_thresholds",
                          "report_rule_ranking_weights", "report_rule_tiers", "report_rule_defect_owners"},
     "public_website_feed": {"public_disclosure"},

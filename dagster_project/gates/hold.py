@@ -203,7 +203,18 @@ def _add_rectification_items(con, message: str) -> None:
         "rule_id": "'GATE_HELD'", "severity": "'error'", "rule_message_zh": "?",
         "column_label_zh": "'发布前质量闸门'", "offending_value": "null", "workdays_to_drop": "null",
         "source_file": "v.file_path", "source_row": "v.source_row",
+        # listed in its month only (the record is not a 整改事项 of int_rectification_cases): not tracked
+        "first_listed_month": "strftime(f.latest_drop_date, '%Y-%m')", "item_status": "'not_tracked'",
+        "is_overdue": "false", "superseded_on": "null", "column_name": "null",
+        "notice_date": "dl.notice_date", "rectification_deadline": "dl.rectification_deadline",
     }
+    deadlines = "intermediate.int_rectification_deadlines"
+    has_deadlines = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'intermediate' "
+        "and table_name = 'int_rectification_deadlines'").fetchone()[0] > 0
+    deadline_join = (f"left join {deadlines} as dl on dl.month = strftime(f.latest_drop_date, '%Y-%m') "
+                     if has_deadlines else "left join (select null::date as notice_date, "
+                     "null::date as rectification_deadline) as dl on true ")
     select = ", ".join(values.get(c, "null") for c in columns)
     con.execute(
         f"delete from marts.fct_rectification_item where rule_id = 'GATE_HELD' "
@@ -213,6 +224,7 @@ def _add_rectification_items(con, message: str) -> None:
         f"select {select} from held_now as h "
         "inner join marts.fct_credit_record as f on f.record_id = h.record_id "
         "left join intermediate.int_decision_versions as v on v.submission_id = f.latest_submission_id "
-        "left join ref.departments as d on d.department = f.department",
+        "left join ref.departments as d on d.department = f.department "
+        + deadline_join,
         [message])
 

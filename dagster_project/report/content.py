@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import rectification as R
 from . import judgement as J
 from . import tables as T
 from .fmt import date_zh, fmt_int, fmt_pct, fmt_pp, month_zh
@@ -362,6 +363,11 @@ def build_document(
         add(TableBlock(T.rectification_table(md, rectification_files)))
     else:
         add(Para("本月无需整改的记录。"))
+    # 整改 to closure: held records of earlier months stay listed until corrected; overdue departments named
+    for line in R.progress_lines(md):
+        add(Para(line))
+    if md.progress:
+        add(TableBlock(R.progress_table(md)))
     add(Para(f"本通报各表完整数据（含各部门分数据集明细）见随文印发的电子表格《{REPORT_NAME}（{mz}）》。"))
 
     # 附件 (own pages, after the 落款; listed in the 附件说明 with the 整改清单 sent separately)

@@ -29,6 +29,9 @@ VIOLATION_TABLE = "marts.fct_rule_violation_summary"
 #: What each drop became (optional: a warehouse built before issue 17 lacks them; the section then says so).
 INTAKE_TABLE = "marts.fct_intake_file"
 REJECTION_TABLE = "marts.fct_intake_rejection_summary"
+#: 整改 to closure (optional: a warehouse built before it lacks the table and the item lifecycle columns).
+PROGRESS_TABLE = "marts.rectification_progress"
+BUILD_INFO_TABLE = "audit.build_info"
 
 SUBMISSION_FAILED = "报送失败"
 STATUS_REPORTED = "已报送"
@@ -126,6 +129,9 @@ class Department:
     reasons: tuple[str, ...] = ()
     # sent files in the month, every one refused (quarantined or every row rejected): 报送失败, not 漏报
     submission_failed: bool = False
+    # 整改事项 still open past their 整改时限 at the month's cut-off: praise is withheld (marts.rectification_progress)
+    overdue_items: int = 0
+    praise_withheld: bool = False  # met every praise condition, but has overdue items
     # fair judgement (report/judgement.py): compliant as judged, ranking tier, composite score, conditions not judged
     judged_compliant: int | None = None
     tier_zh: str = ""
@@ -226,10 +232,66 @@ class Item:
     source_file: str | None
     source_row: int | None
     severity: str | None = None  # 'error' | 'warn' (optional column of the mart)
+    # 整改 to closure (None on a warehouse without the lifecycle columns). A held record's problems belong to its
+    # 整改事项 (case_id) and are listed every month until it closes; the other rows only in their own month.
+    column_name: str | None = None
+    case_id: str | None = None
+    first_listed_month: str | None = None
+    opened_on: date | None = None
+    notice_date: date | None = None  # the 通报 the deadline counts from
+    rectification_deadline: date | None = None  # 整改时限
+    publication_deadline: date | None = None  # a late record: the last on-time day (7th working day)
+    workdays_to_drop: int | None = None  # a late record: working days from decision to drop
+    closed_on: date | None = None  # as of the report's cut-off (later closings are not known to that month)
+    close_reason: str | None = None
+    days_outstanding: int | None = None  # at the cut-off (or to the closing day)
+    is_overdue: bool = False  # at the cut-off: open, deadline before it
+    carried_over: bool = False  # listed from an earlier month, still open
 
     @property
     def is_warning(self) -> bool:
         return self.issue_kind == "violation" and (self.severity or "").lower() in ("warn", "warning")
+
+    @property
+    def is_tracked(self) -> bool:
+        return self.case_id is not None
+
+    @property
+    def status_zh(self) -> str:
+        """整改状态 at the report's cut-off, in words."""
+        if not self.is_tracked:
+            return "说明原因" if self.issue_kind == "late" else ("请核实" if self.is_warning else "请更正")
+        if self.closed_on is not None:
+            return "已撤销" if self.close_reason == "withdrawn" else "已整改"
+        return "逾期未整改" if self.is_overdue else "未整改"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """整改进展 of one department in one month (marts.rectification_progress): 整改事项 = held records."""
+
+    department: str
+    department_name: str
+    month: str
+    cutoff_date: date | None
+    open_at_start: int
+    opened: int
+    closed: int
+    withdrawn: int
+    closed_late: int
+    open: int
+    carried_over: int
+    overdue: int
+
+    @property
+    def due(self) -> int:
+        """应整改: open at the month's start plus opened in the month (the rate's denominator)."""
+        return self.open_at_start + self.opened
+
+    @property
+    def rate(self) -> Fraction | None:
+        """整改完成率 = closed in the month ÷ (open at the start + opened), exact."""
+        return _ratio(self.closed, self.due)
 
 
 @dataclass(frozen=True)
@@ -278,6 +340,17 @@ class MonthData:
     intake: dict[str, list[IntakeProblem]] = field(default_factory=dict)  # department -> refused files, rows
     intake_available: bool = True  # the warehouse has the intake tables
     rules: "J.Rules | None" = None  # the judgement's rules (report/judgement.py), as the build published them
+    # 整改进展 (marts.rectification_progress): department -> this month's and last month's figures
+    progress: dict[str, Progress] = field(default_factory=dict)
+    prev_progress: dict[str, Progress] = field(default_factory=dict)
+    progress_available: bool = False
+    cutoff: date | None = None  # the day the month's 整改 status is judged at (month end, or the build's as-of)
+
+    @property
+    def overdue_departments(self) -> list[Progress]:
+        """Departments with 整改事项 overdue at the cut-off, most overdue first."""
+        return sorted((p for p in self.progress.values() if p.overdue),
+                      key=lambda p: (-p.overdue, p.department))
 
     @property
     def failed_departments(self) -> list[Department]:
@@ -451,25 +524,67 @@ def _columns(con, table: str) -> set[str]:
     }
 
 
-def _load_items(con, month: str) -> dict[str, list[Item]]:
-    severity = "cast(severity as varchar)" if "severity" in _columns(con, ITEM_TABLE) else "null"
+_LIFECYCLE_COLUMNS = {"case_id", "first_listed_month", "superseded_on", "closed_on", "rectification_deadline"}
+
+
+def _month_end(month: str) -> date:
+    y, m = (int(p) for p in shift_month(month, 1).split("-"))
+    return date.fromordinal(date(y, m, 1).toordinal() - 1)
+
+
+def _cutoff(con, month: str) -> date:
+    """The day the month's 整改 status is judged at: the month's last day, or the build's as-of date if earlier
+    (the same cut-off marts.rectification_progress uses)."""
+    end = _month_end(month)
+    if _has_tables(con, BUILD_INFO_TABLE):
+        row = con.execute(f"select max(as_of) from {BUILD_INFO_TABLE}").fetchone()
+        if row and row[0] is not None and row[0] < end:
+            return row[0]
+    return end
+
+
+def _load_items(con, month: str, cutoff: date | None = None) -> dict[str, list[Item]]:
+    """The month's 整改清单 rows: every problem sent in the month, and every problem of a held record listed in an
+    earlier month whose 整改事项 is still open at ``cutoff`` (its latest held version's problems: a version replaced
+    by a later one by then is not listed again)."""
+    have = _columns(con, ITEM_TABLE)
+    severity = "cast(severity as varchar)" if "severity" in have else "null"
+    lifecycle = _LIFECYCLE_COLUMNS <= have and cutoff is not None
+
+    def col(name: str, cast: str = "varchar") -> str:
+        return f"try_cast({name} as {cast})" if name in have else f"null::{cast}"
+
+    extra = ", ".join([col("column_name"), col("case_id"), col("first_listed_month"), col("opened_on", "date"),
+                       col("notice_date", "date"), col("rectification_deadline", "date"),
+                       col("publication_deadline", "date"), col("workdays_to_drop", "bigint"),
+                       col("closed_on", "date"), col("close_reason")])
+    carried = ("""
+           or (case_id is not null and {m} < ? and (superseded_on is null or superseded_on > ?)
+               and (closed_on is null or closed_on > ?))""".format(m=_MONTH_SQL) if lifecycle else "")
+    params: list = [month] + ([month, cutoff, cutoff] if lifecycle else [])
     sql = f"""
         select department, department_name, {_MONTH_SQL}, dataset, cast(record_id as varchar),
                cast(decision_no as varchar), cast(party_name as varchar),
                try_cast(decision_date as date), try_cast(drop_date as date),
                issue_kind, cast(rule_id as varchar), cast(rule_message_zh as varchar),
                cast(column_label_zh as varchar), cast(offending_value as varchar),
-               cast(source_file as varchar), try_cast(source_row as bigint), {severity}
+               cast(source_file as varchar), try_cast(source_row as bigint), {severity}, {extra}
         from {ITEM_TABLE}
-        where {_MONTH_SQL} = ?
+        where {_MONTH_SQL} = ?{carried}
         order by department,
+                 {"first_listed_month," if lifecycle else ""}
                  case dataset when 'penalty' then 0 when 'license' then 1 else 2 end, dataset,
                  source_file nulls last, source_row nulls last, decision_date nulls last,
                  issue_kind, rule_id nulls last, record_id nulls last,
                  column_label_zh nulls last, offending_value nulls last
     """
     out: dict[str, list[Item]] = defaultdict(list)
-    for r in con.execute(sql, [month]).fetchall():
+    for r in con.execute(sql, params).fetchall():
+        case_id, first_listed, opened_on, deadline, closed_on = r[18], r[19], r[20], r[22], r[25]
+        if closed_on is not None and cutoff is not None and closed_on > cutoff:
+            closed_on = None  # closed after this month's cut-off: still open as this month saw it
+        tracked = case_id is not None
+        until = closed_on or cutoff
         out[str(r[0])].append(
             Item(
                 department=str(r[0]),
@@ -489,9 +604,39 @@ def _load_items(con, month: str) -> dict[str, list[Item]]:
                 source_file=r[14],
                 source_row=None if r[15] is None else int(r[15]),
                 severity=r[16],
+                column_name=r[17],
+                case_id=case_id,
+                first_listed_month=first_listed or r[2],
+                opened_on=opened_on,
+                notice_date=r[21],
+                rectification_deadline=deadline,
+                publication_deadline=r[23],
+                workdays_to_drop=None if r[24] is None else int(r[24]),
+                closed_on=closed_on if tracked else None,
+                close_reason=r[26] if tracked and closed_on is not None else None,
+                days_outstanding=(until - opened_on).days if tracked and opened_on and until else None,
+                is_overdue=bool(tracked and closed_on is None and deadline is not None and cutoff is not None
+                                and deadline < cutoff),
+                carried_over=r[2] != month,
             )
         )
     return dict(sorted(out.items()))
+
+
+def _load_progress(con, month: str) -> dict[str, Progress]:
+    sql = f"""
+        select department, department_name, month, try_cast(cutoff_date as date), open_at_start_items,
+               opened_items, closed_items, withdrawn_items, closed_late_items, open_items, carried_over_items,
+               overdue_items
+        from {PROGRESS_TABLE}
+        where {_MONTH_SQL} = ?
+        order by department
+    """
+    return {
+        str(r[0]): Progress(str(r[0]), str(r[1] if r[1] is not None else r[0]), r[2], r[3],
+                            *(int(x or 0) for x in r[4:12]))
+        for r in con.execute(sql, [month]).fetchall()
+    }
 
 
 def _has_tables(con, *tables: str) -> bool:
@@ -646,6 +791,9 @@ def _judge(dept: Department, thresholds: tuple[Threshold, ...],
         dept.reasons = tuple(_reason(dept, t) for t in hits)
         return
     if praise and all(t.holds(dept.metric(t.metric)) for t in praise):
+        if dept.overdue_items:  # 整改 overdue: no praise, whatever the month's figures (issue 17)
+            dept.praise_withheld = True
+            return
         dept.verdict = "praise"
         dept.reasons = tuple(_reason(dept, t) for t in praise)
 
@@ -760,7 +908,11 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...] | 
                 f"记录数均为 0，其中漏报 {missing} 项），无法生成该月通报；请确认该月的报送是否已入库。"
             )
         violations = _load_violations(con, month)
-        items = _load_items(con, month)
+        cutoff = _cutoff(con, month)
+        items = _load_items(con, month, cutoff)
+        progress_available = _has_tables(con, PROGRESS_TABLE)
+        progress = _load_progress(con, month) if progress_available else {}
+        prev_progress = _load_progress(con, prev_month) if progress_available else {}
         intake = _load_intake_problems(con, month) if intake_available else {}
         rules = J.load_rules(con, thresholds=thresholds)
         mart_verdicts = J.load_mart_verdicts(con, month) if thresholds is None else None
@@ -776,6 +928,8 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...] | 
     for code, d in depts.items():
         if code in prev_depts:
             d.prev = prev_depts[code].counts
+        if code in progress:
+            d.overdue_items = progress[code].overdue
         mart = (mart_verdicts or {}).get(code)
         _judge(d, rules.thresholds, mart.conditions if mart is not None else None)
     # within its tier, by the composite score; a criticised department after every uncriticised one
@@ -819,4 +973,8 @@ def load_month(warehouse: Path, month: str, thresholds: tuple[Threshold, ...] | 
         prev_departments=prev_depts,
         intake=intake,
         intake_available=intake_available,
+        progress=progress,
+        prev_progress=prev_progress,
+        progress_available=progress_available,
+        cutoff=cutoff,
     )

@@ -17,6 +17,7 @@ from .html import render_html
 from .issuer import Issuer, load_issuer
 from .model import MONTH_RE, load_month
 from .pdf import render_pdf
+from .rectification import progress_table
 from .judgement import rules_in_words
 from .thresholds import load_thresholds
 
@@ -34,6 +35,7 @@ MAIN_SHEETS = (
     "月度趋势",
     "报送文件拒收情况",
     "整改清单汇总",
+    "整改进展",
     "部门数据集明细",
     "评定标准",
     "指标口径",
@@ -160,7 +162,8 @@ def render_monthly_report(
     for dept, name in T.rectification_departments(md).items():
         p = rect_dir / rectification_filename(dept, name, month)
         write_rectification_workbook(p, dept, md.items.get(dept, []), month=month, issuer=issuer_name, as_of=as_of,
-                                     intake=md.intake.get(dept, []), dept=by_code.get(dept), department_name=name)
+                                     intake=md.intake.get(dept, []), dept=by_code.get(dept), department_name=name,
+                                     progress=md.progress.get(dept))
         rect_paths[dept] = p
     written = set(rect_paths.values())
     for stale in rect_dir.glob(f"*_{month}.xlsx"):  # left by an earlier run of this month
@@ -198,6 +201,7 @@ def render_monthly_report(
         T.trend_table(md),
         T.intake_table(md),
         T.rectification_table(md, names),
+        progress_table(md),
         T.detail_table(md),
         T.threshold_table(md),
         excel_definitions,

@@ -1,6 +1,8 @@
 -- Lateness: a decision must be online within 7 working days (official calendar with 调休). Judged on the
 -- first submission of each decision only; a later correction is not late again. The deadline is a 双公示 rule
--- (seeds/datasets.csv is_dual_disclosure): other datasets are never late.
+-- (seeds/datasets.csv is_dual_disclosure): other datasets are never late. publication_deadline is the last day it
+-- was on time (the 7th working day after the decision), printed on the 整改清单 so the department can check it.
+{%- set publication_workdays = 7 %}
 with deadline_datasets as (
 
     select dataset from {{ ref('datasets') }} where is_dual_disclosure
@@ -40,11 +42,13 @@ final as (
         and v.decision_date <= v.drop_date
         and (
             v.decision_date < (select first_day from calendar_bounds)   -- older than the calendar: certainly late
-            or dd.workday_seq - dc.workday_seq > 7
-        ) as is_late
+            or dd.workday_seq - dc.workday_seq > {{ publication_workdays }}
+        ) as is_late,
+        dp.calendar_date as publication_deadline
     from versions as v
     left join calendar as dc on dc.calendar_date = v.decision_date
     left join calendar as dd on dd.calendar_date = v.drop_date
+    left join calendar as dp on dp.is_workday and dp.workday_seq = dc.workday_seq + {{ publication_workdays }}
 
 )
 

@@ -244,6 +244,7 @@ def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
     # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     from dagster_project.instance import dagster_home as resolve_home, open_instance
+    from dagster_project.settings import gate_docs_dir
 
     home = resolve_home(settings.warehouse, dagster_home)  # runs, events and check results stay for the UI
     instance_cm = open_instance(home)
@@ -255,6 +256,10 @@ def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
             result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
                                             tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
             summary = _summarise(result)
+            # one page over every gate's Great Expectations Data Docs (gates/datadocs.py), named in the log too
+            gate_index = gate_docs_dir(settings.warehouse) / "index.html"
+            summary["gate_docs"] = str(gate_index) if gate_index.is_file() else None
+            print(f"Data Docs (all gates): {summary['gate_docs']}")
     except OSError as e:
         if e.errno != errno.ENOSPC or result is None or not result.success:
             raise  # main() turns a full disk into one line; a published build only lost the end of its log
@@ -358,6 +363,8 @@ def _print_run_summary(summary: dict, warehouse: Path, max_listed: int = 20) -> 
     pub = summary["assets"].get("published_warehouse", {})
     _say(f"发布 published: {pub.get('path', warehouse)}")
     _say(f"日志 log: {summary.get('log_file')}")
+    if summary.get("gate_docs"):
+        _say(f"质量报告 Data Docs: {summary['gate_docs']}")
     if summary.get("dagster_home"):
         _say(f"运行记录 run {summary.get('run_id')}: DAGSTER_HOME={summary['dagster_home']} dagster dev")
 

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import cached_property
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest, keep_partial_parse, prune_dbt_runs
+from dagster_project.gates.datadocs import make_offline, write_index, write_site_summary
 from dagster_project.engines import builds_in_duckdb, check_engine, mirror_spark_build, spark_available
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
@@ -342,6 +343,13 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
                                 + ", ".join(f"{h.record_id} ({h.reasons})" for h in held[:20]))
             outcome = run_suite()
         failed = [r for r in outcome.results if not r.success]
+        # the site opens offline; one index over every suite (<warehouse>.gate-docs/index.html)
+        make_offline(docs_dir)
+        write_site_summary(docs_dir, {
+            "suite": suite.name, "table": suite.table, "passed": not failed, "blocking_failed": outcome.blocking_failed,
+            "expectations": len(outcome.results), "failed": len(failed), "held_records": len(held),
+            "checked_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), "run_id": context.run.run_id})
+        index = write_index(gate_docs_dir(s.warehouse))
         return dg.AssetCheckResult(
             passed=not failed,
             severity=dg.AssetCheckSeverity.ERROR if outcome.blocking_failed else dg.AssetCheckSeverity.WARN,
@@ -351,6 +359,7 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
                 "held_records": len(held),
                 "held": dg.MetadataValue.json([h.__dict__ for h in held[:200]]),
                 "data_docs": dg.MetadataValue.path(str(docs_dir / "index.html")),
+                "data_docs_index": dg.MetadataValue.path(str(index)),
                 "failures": dg.MetadataValue.md("\n".join(
                     f"- [{r.severity}] {r.expectation_type} {r.kwargs_json}: {r.observed_value or r.error}" for r in failed
                 ) or "none"),

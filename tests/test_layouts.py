@@ -491,3 +491,27 @@ def test_the_real_ocr_list_is_taught_and_then_loads_under_its_own_name(tmp_path,
     (note,) = rows(con, "select note from raw.ingest_ledger where status = 'loaded'")[0]
     assert "重新读取" in note and "列入日期" in note
     assert rows(con, "select count(*), count(list_authority), count(list_decision_no) from raw.credit_list") == [(181, 181, 181)]
+
+
+def test_a_quarantined_sheet_of_a_loaded_workbook_is_retried_alone(tmp_path):
+    """A workbook whose penalty sheet loaded and whose register sheet was unknown: once the register's headings
+    are taught, the next run loads that sheet, and the penalty sheet is not loaded twice."""
+    drops = tmp_path / "drops"
+    register = ["序号", "单位全称", "证照号码", "核准事项", "核准时间", "证照到期", "核准部门"]
+    body = [["1", "大连鲜丰食品有限公司", "JY22102000012345", "预包装食品销售", "2026-10-20", "2031-10-19", "大连市市场监督管理局"]]
+    write_xlsx(drops / DEPT / DAY / "十月报送.xlsx", {"处罚": [REGULATOR_HEADER, *REGULATOR_ROWS], "许可": [register, *body]})
+    seeds_dir = tmp_path / "seeds"
+    shutil.copytree(SEEDS_DIR, seeds_dir)
+    con, res = ingest(drops, seeds_dir=seeds_dir)
+    assert rows(con, "select sheet_name, status from raw.ingest_ledger order by 1") == [("处罚", "loaded"), ("许可", "quarantined")]
+    with open(seeds_dir / "header_aliases.csv", "a", encoding="utf-8") as f:
+        f.write("common,单位全称,party_name\nlicense,证照号码,license_no\nlicense,核准事项,license_content\n"
+                "license,核准时间,decision_date\nlicense,证照到期,valid_to\nlicense,核准部门,authority\n")
+    _, res = ingest(drops, con, seeds_dir=seeds_dir)
+    assert (res.files_retried, res.rows_loaded) == (1, 1)
+    assert rows(con, "select count(*) from raw.penalty") == [(3,)]
+    assert rows(con, "select license_no, authority from raw.license") == [("JY22102000012345", "大连市市场监督管理局")]
+    assert rows(con, "select sheet_name, status from raw.ingest_ledger order by loaded_at, 1") == [
+        ("处罚", "loaded"), ("许可", "quarantined"), ("许可", "loaded")]
+    _, res = ingest(drops, con, seeds_dir=seeds_dir)
+    assert (res.files_retried, res.rows_loaded, res.files_already_loaded) == (0, 0, 1)

@@ -366,6 +366,13 @@ def ingest_drops(
         quarantined_keys.add((path, h))
     for key in retry_codes.keys() & quarantined_keys:  # a workbook's other sheet, judged by today's rules
         del retry_codes[key]
+    # the sheets (of a workbook some of whose sheets loaded) whose latest attempt was a quarantine
+    retry_sheets: dict[tuple, set[str]] = {}
+    for path, h, sheet in con.execute(
+            "SELECT file_path, file_hash, sheet_name FROM (SELECT *, row_number() OVER (PARTITION BY file_path, "
+            "file_hash, sheet_name ORDER BY loaded_at DESC) AS attempt FROM raw.ingest_ledger "
+            "WHERE sheet_name IS NOT NULL) WHERE attempt = 1 AND status = 'quarantined'").fetchall():
+        retry_sheets.setdefault((path, h), set()).add(sheet)
     ledger_keys = set(con.execute("SELECT DISTINCT file_path, file_hash FROM raw.ingest_ledger").fetchall())
 
     for item in walk_drops(root, drop_dates):
@@ -389,7 +396,9 @@ def ingest_drops(
         except OSError as e:
             item.code = "unreadable_file"
             item.reason_zh, item.reason_en = "文件无法读取", f"the file cannot be read: {e.strerror or e}"
-        if file_hash is not None and (item.department, file_hash) in loaded_keys:
+        # a workbook whose other sheets loaded: only its quarantined sheets are read again under changed rules
+        only_sheets = (retry_sheets.get((item.rel, file_hash)) if (item.rel, file_hash) in retry_codes else None)
+        if file_hash is not None and (item.department, file_hash) in loaded_keys and not only_sheets:
             result.files_already_loaded += 1
             if (item.rel, file_hash) not in ledger_keys:
                 # the same bytes from this department under another name or drop date: recorded once, nothing loaded
@@ -407,6 +416,8 @@ def ingest_drops(
             assert raw is not None
             try:
                 encoding, tables = _read_tables(item, raw, index, limits)
+                if only_sheets and (item.department, file_hash) in loaded_keys:
+                    tables = [t for t in tables if t.sheet_name in only_sheets]  # loaded sheets stay as loaded
                 prepared = writer.prepare(tables)
             except Exception as e:  # noqa: BLE001 - one strange file must not stop the night
                 log.exception("could not parse %s", item.rel)

@@ -13,7 +13,8 @@ the same path and bytes seen again add nothing at all (re-running a night change
 re-examined if its bytes changed, or — for a reason the rules decide (RULE_DEPENDENT_CODES: unknown layout, missing
 columns, a limit, an extension) — once the rules changed since it was quarantined: each quarantine row carries the
 rules_version it was judged by (rules_fingerprint: the ingestion seeds, ingest_limits.yml, READER_VERSION), and the
-ledger row of the new attempt says it is a retry. Otherwise same path and same hash -> skipped, counted in
+ledger row of the new attempt says it is a retry (a workbook whose other sheets loaded: only its quarantined sheets
+are read again). Otherwise same path and same hash -> skipped, counted in
 files_already_quarantined; `retry_quarantined=True` re-examines every quarantined file (a parse_error after a fix).
 Files are written to the raw layer (Parquet, raw_store.py) in batches of up to 500 files or ~200,000 rows,
 each all-or-nothing: a file's raw rows, rejected rows, quarantine rows and ledger rows appear together or not

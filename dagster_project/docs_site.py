@@ -53,6 +53,10 @@ NON_DBT_TABLES = {
                                "Each department's rank, verdict, status, 整改清单 counts and 整改进展 as issued",
     "audit.issued_correction": "通报中列出的已通报月份数据变动（已通报数与现数） / "
                                "The correction lines a 通报 printed: an issued month's counts as issued and now",
+    # issued entity reports (entity_report/registry.py): copied from <warehouse>.entity-reports/ by every publish
+    "audit.issued_entity_report": "已出具的主体公共信用信息报告，每个文件一行（报告编号、验证码、版本、主体、出具日期、数据日期、"
+                                  "文件名及SHA-256） / One row per issued entity-report file (报告编号, 验证码, version, entity, "
+                                  "dates, file name and SHA-256), copied from <warehouse>.entity-reports/ by publish",
 }
 
 

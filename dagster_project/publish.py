@@ -61,6 +61,9 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
         # what was issued (report/issuance.py) lives beside the warehouse; every publish copies it in (audit.issued_*)
         from dagster_project.report.issuance import copy_into_published
         counts.update(copy_into_published(con, warehouse, scrubbed))
+        # and the register of issued entity reports (entity_report/registry.py): audit.issued_entity_report
+        from dagster_project.entity_report.registry import copy_into_published as copy_entity_reports
+        counts.update(copy_entity_reports(con, warehouse, scrubbed))
         _write_table_access(con, [f"{s}.{t}" for s, t in tables] + [t for t in counts if t.startswith("audit.issued_")])
         con.execute(
             "create or replace table audit.build_info as select ? as run_id, cast(? as date) as as_of, "

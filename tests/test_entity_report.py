@@ -439,6 +439,19 @@ def test_report_numbers_are_unique_per_issue_and_codes_verify(archive, tmp_path,
     assert second.report_nos["public"] in out and "文件一致" in out
     assert cmd_entity_report(argparse.Namespace(**verify, file=first.public_pdf)) == 1   # another issue's file
     assert cmd_entity_report(argparse.Namespace(**dict(verify, verify="AAAA-BBBB-CCCC"), file=None)) == 1
+    # the next publish copies the register into the published file (audit.issued_entity_report)
+    from dagster_project.publish import publish
+
+    publish(archive, run_id="corrections-again", as_of=ARCHIVE_AS_OF)
+    con = duckdb.connect(str(archive), read_only=True)
+    try:
+        issued = con.execute("select distinct report_no from audit.issued_entity_report where verification_code = ?",
+                             [code]).fetchall()
+        audience = con.execute("select audience from audit.table_access where table_name = 'audit.issued_entity_report'"
+                               ).fetchall()
+    finally:
+        con.close()
+    assert issued == [(second.report_nos["public"],)] and audience == [("internal",)]
 
 
 def test_validity_and_objection_contact_come_from_configuration(archive, listed, tmp_path, monkeypatch):

@@ -111,3 +111,19 @@ def lookup(warehouse: Path, code: str) -> list[dict[str, str]]:
     """The register rows of a verification code (any case, with or without hyphens)."""
     want = normalise_code(code)
     return [r for r in read(warehouse) if r["verification_code"] == want]
+
+
+def copy_into_published(con, warehouse: Path, scrubbed) -> dict[str, int]:
+    """``audit.issued_entity_report`` in the file being published (``con``): the register as of the publish (an empty
+    table before the first issue), so that analysts find issued reports with the rest; ``--verify`` reads the live
+    register. ``scrubbed(column_sql)`` wraps a text column in publish's ID-number scrubber."""
+    columns = ", ".join(f"{c} varchar" for c in COLUMNS)
+    con.execute(f"create or replace table audit.issued_entity_report ({columns})")
+    path = register_path(warehouse)
+    if path.is_file():
+        select = ", ".join(f"{scrubbed(c)} as {c}" for c in COLUMNS)
+        types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS) + "}"
+        literal = "'" + str(path).replace("'", "''") + "'"
+        con.execute(f"insert into audit.issued_entity_report select {select} from "
+                    f"read_csv({literal}, header = true, columns = {types})")
+    return {"audit.issued_entity_report": con.execute("select count(*) from audit.issued_entity_report").fetchone()[0]}

@@ -145,7 +145,8 @@ def test_spark_publishes_the_same_marts(both_builds):
 
 @pytest.mark.parametrize("mart", ["dim_entity", "fct_credit_record", "dual_disclosure_compliance", "public_disclosure",
                                   "fct_rule_violation", "fct_rule_violation_summary", "fct_credit_list_membership",
-                                  "fct_rectification_item"])
+                                  "fct_rectification_item", "fct_department_month", "fct_department_verdict_condition",
+                                  "fct_department_verdict"])
 def test_mart_is_equal_row_for_row(both_builds, mart):
     duck_columns, duck_rows = both_builds["duckdb"][mart]
     spark_columns, spark_rows = both_builds["spark"][mart]

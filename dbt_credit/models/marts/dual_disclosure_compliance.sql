@@ -49,8 +49,8 @@ item_counts as (
 
     select
         d.dataset,
-        sum(case when c.required then 1 else 0 end) as required_items,
-        sum(case when c.in_standard and not c.required then 1 else 0 end) as optional_items
+        cast(sum(case when c.required then 1 else 0 end) as bigint) as required_items,
+        cast(sum(case when c.in_standard and not c.required then 1 else 0 end) as bigint) as optional_items
     from {{ ref('datasets') }} as d
     inner join {{ ref('dataset_columns') }} as c on c.dataset in ('common', d.dataset)
     where d.is_dual_disclosure
@@ -120,10 +120,11 @@ counts as (
         count(*) filter (where is_code_checked) as code_check_records,
         count(*) filter (where is_code_error) as code_error_records,
         count(*) filter (where is_code_conflict) as code_conflict_records,
-        sum(required_items) as required_items,
-        sum(filled_required_items) as filled_required_items,
-        sum(optional_items) as optional_items,
-        sum(filled_optional_items) as filled_optional_items
+        -- bigint: DuckDB sums to HUGEINT, which Parquet (and Spark) hold as a double
+        cast(sum(required_items) as bigint) as required_items,
+        cast(sum(filled_required_items) as bigint) as filled_required_items,
+        cast(sum(optional_items) as bigint) as optional_items,
+        cast(sum(filled_optional_items) as bigint) as filled_optional_items
     from per_record
     group by 1, 2, 3
 

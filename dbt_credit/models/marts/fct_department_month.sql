@@ -26,22 +26,23 @@ intake as (
 
 sums as (
 
+    -- bigint: DuckDB sums to HUGEINT, which Parquet (and Spark) hold as a double
     select
         department,
         month,
-        sum(records) as records,
-        sum(compliant_records) as compliant_records,
-        sum(judged_compliant_records) as judged_compliant_records,
-        sum(late_records) as late_records,
-        sum(date_readable_records) as date_readable_records,
-        sum(code_check_records) as code_check_records,
-        sum(code_error_records) as code_error_records,
-        sum(code_conflict_records) as code_conflict_records,
-        sum(required_items) as required_items,
-        sum(filled_required_items) as filled_required_items,
-        sum(optional_items) as optional_items,
-        sum(filled_optional_items) as filled_optional_items,
-        sum(case when is_missing_report then 1 else 0 end) as missing_datasets
+        cast(sum(records) as bigint) as records,
+        cast(sum(compliant_records) as bigint) as compliant_records,
+        cast(sum(judged_compliant_records) as bigint) as judged_compliant_records,
+        cast(sum(late_records) as bigint) as late_records,
+        cast(sum(date_readable_records) as bigint) as date_readable_records,
+        cast(sum(code_check_records) as bigint) as code_check_records,
+        cast(sum(code_error_records) as bigint) as code_error_records,
+        cast(sum(code_conflict_records) as bigint) as code_conflict_records,
+        cast(sum(required_items) as bigint) as required_items,
+        cast(sum(filled_required_items) as bigint) as filled_required_items,
+        cast(sum(optional_items) as bigint) as optional_items,
+        cast(sum(filled_optional_items) as bigint) as filled_optional_items,
+        cast(sum(case when is_missing_report then 1 else 0 end) as bigint) as missing_datasets
     from compliance
     group by department, month
 

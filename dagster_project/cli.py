@@ -20,42 +20,10 @@ from pathlib import Path
 
 from dagster_project.engines import ENGINES
 
-EXIT_USAGE = 2
-EXIT_BUILD_FAILED = 1
-EXIT_BUSY = 3
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line (exit 2 unless a subclass says otherwise)."""
-
-
-class BuildFailed(UserError):
-    """A build (or a blocking gate) failed; nothing was published (exit 1)."""
-
-
-class DiskFull(BuildFailed):
-    """The disk filled up during a build; nothing was published (exit 1)."""
-
-    def __init__(self, path: str | None, where: Path | None = None, building: bool = True):
-        self.path = path
-        free = ""
-        probe = Path(path) if path else where
-        while probe is not None and not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        if probe is not None and probe.exists():
-            free = f" ({_size(shutil.disk_usage(probe).free)} free now)"
-        outcome = (" — nothing published, yesterday's published file stays; 请释放空间后重新运行 / free space and "
-                   "run again") if building else "; 请释放空间后重试 / free space and try again"
-        super().__init__(f"磁盘空间不足{'，未发布' if building else ''} / disk full: {path or where or 'unknown path'}"
-                         f"{free}{outcome}")
-
-
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
+# the errors live in a leaf module (errors.py) so that the layers below the CLI can raise them; re-exported here
+from dagster_project.errors import (  # noqa: F401
+    EXIT_BUILD_FAILED, EXIT_BUSY, EXIT_USAGE, BuildBusy, BuildFailed, DiskFull, UserError,
+)
 
 
 # What a full disk looks like from here: Python's OSError (ENOSPC), DuckDB's IO errors, and either of them as
@@ -193,10 +161,6 @@ def warehouse_lock(warehouse: Path):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-class BuildBusy(UserError):
-    pass
 
 
 def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | None = None,
@@ -522,15 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except BuildBusy as e:
+    except UserError as e:  # BuildBusy (3), BuildFailed and DiskFull (1), the rest (2): the class says which
         print(f"credit: {e}", file=sys.stderr)
-        return EXIT_BUSY
-    except BuildFailed as e:
-        print(f"credit: {e}", file=sys.stderr)
-        return EXIT_BUILD_FAILED
-    except UserError as e:
-        print(f"credit: {e}", file=sys.stderr)
-        return EXIT_USAGE
+        return e.exit_code
     except Exception as e:
         warehouse = getattr(args, "warehouse", None)
         where = Path(warehouse).expanduser().resolve().parent if warehouse else None

@@ -47,7 +47,7 @@ Builds never block a reader: publish writes a new file and swaps it in by rename
 reading the build it opened, and the next connection (or the shell's next statement) reads the new one.
 
 Every refusal and error is one line (Chinese / English), exit code 2: they are raised as
-dagster_project.cli.UserError (imported lazily: cli imports this module), so the CLI prints one line.
+dagster_project.errors.UserError, so the CLI prints one line.
 `python -m dagster_project.query ...` runs the same command on its own.
 """
 from __future__ import annotations
@@ -147,7 +147,7 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _user_error(message: str) -> Exception:
-    from dagster_project.cli import UserError
+    from dagster_project.errors import UserError
 
     return UserError(message)
 
@@ -846,7 +846,7 @@ class Shell:
     # statements ------------------------------------------------------------------------------------
     def execute(self, sql: str) -> bool:
         """Run one buffer of SQL (one or more statements); print results or one error line."""
-        from dagster_project.cli import UserError
+        from dagster_project.errors import UserError
 
         try:
             statements = check_read_only(sql)
@@ -984,7 +984,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """`python -m dagster_project.query ...` (also what the tests call): same arguments as `credit query`,
     same one-line errors and exit codes as dagster_project.cli.main."""
-    from dagster_project.cli import UserError
+    from dagster_project.errors import UserError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "query":

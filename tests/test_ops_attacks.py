@@ -78,7 +78,7 @@ def test_disk_full_anywhere_in_a_run_is_one_line(tmp_path, monkeypatch, capsys):
     itself had already failed or finished)."""
     (tmp_path / "drops").mkdir()
 
-    def execute(settings):
+    def execute(settings, dagster_home=None):
         raise _enospc(Path(str(settings.warehouse) + ".logs") / "run.log")
 
     monkeypatch.setattr(cli, "_execute_nightly", execute)
@@ -104,7 +104,7 @@ def test_disk_full_inside_dbt_is_recognised_in_the_step_error():
 def test_a_failed_build_is_its_own_error_class(tmp_path, monkeypatch, capsys):
     (tmp_path / "drops").mkdir()
 
-    def execute(settings):
+    def execute(settings, dagster_home=None):
         raise cli.BuildFailed("build failed, nothing published: check gate_x failed")
 
     monkeypatch.setattr(cli, "_execute_nightly", execute)
@@ -112,7 +112,7 @@ def test_a_failed_build_is_its_own_error_class(tmp_path, monkeypatch, capsys):
     assert issubclass(cli.BuildFailed, cli.UserError)
     capsys.readouterr()
     # a usage problem whose text happens to mention a failed build is still a usage problem
-    monkeypatch.setattr(cli, "_execute_nightly", lambda s: (_ for _ in ()).throw(cli.UserError("构建失败? no")))
+    monkeypatch.setattr(cli, "_execute_nightly", lambda s, home=None: (_ for _ in ()).throw(cli.UserError("构建失败? no")))
     assert cli.main(["run", "--drops", str(tmp_path / "drops"), "--warehouse", str(tmp_path / "w.duckdb")]) == 2
 
 
@@ -198,11 +198,11 @@ def test_dagster_dbts_dbt_process_dies_with_its_parent(tmp_path):
 
 
 def test_every_dbt_subprocess_of_ours_is_started_with_the_guard():
-    """dbt_project (dbt parse), engines (the Spark export) and docs_site (dbt docs/parse) start dbt with
+    """dbt_project (dbt parse), spark_mirror (the Spark export) and docs_site (dbt docs/parse) start dbt with
     subprocess: each call passes preexec_fn=dies_with_parent()."""
-    from dagster_project import dbt_project, docs_site, engines
+    from dagster_project import dbt_project, docs_site, spark_mirror
 
-    for module in (dbt_project, engines, docs_site):
+    for module in (dbt_project, spark_mirror, docs_site):
         tree = ast.parse(inspect.getsource(module))
         calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                  and isinstance(n.func.value, ast.Name) and n.func.value.id == "subprocess"
@@ -212,3 +212,18 @@ def test_every_dbt_subprocess_of_ours_is_started_with_the_guard():
             guard = [k for k in call.keywords if k.arg == "preexec_fn"]
             assert guard and ast.unparse(guard[0].value) == "dies_with_parent()", \
                 f"{module.__name__}: line {call.lineno} starts a process without dies_with_parent()"
+
+
+def test_each_error_class_carries_its_exit_code(tmp_path, monkeypatch, capsys):
+    """errors.py is where an error's exit code lives: busy 3, failed build or full disk 1, anything else 2 —
+    whatever the message says."""
+    from dagster_project import errors
+
+    (tmp_path / "drops").mkdir()
+    cases = [(errors.BuildBusy("构建失败 busy"), 3), (errors.BuildFailed("some gate"), 1),
+             (errors.DiskFull(None, where=tmp_path), 1), (errors.UserError("构建失败，未发布"), 2)]
+    for error, code in cases:
+        monkeypatch.setattr(cli, "_execute_nightly", lambda *a, e=error: (_ for _ in ()).throw(e))
+        assert cli.main(["run", "--drops", str(tmp_path / "drops"), "--warehouse", str(tmp_path / "w.duckdb")]) == code
+        assert capsys.readouterr().err.strip() == f"credit: {error}"
+    assert cli.UserError is errors.UserError and cli.BuildFailed is errors.BuildFailed  # one class, two names

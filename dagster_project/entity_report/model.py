@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..errors import UserError
 from ..paths import SEEDS_DIR
 from ..sample import org_code_is_valid, uscc_is_valid
 from .privacy import normalise_key
@@ -33,9 +34,7 @@ REQUIRED_TABLES = (
 
 
 def user_error(message: str) -> Exception:
-    """``dagster_project.cli.UserError`` (imported here, not at module level: cli imports us)."""
-    from dagster_project.cli import UserError
-
+    """A ``UserError`` (errors.py): the CLI prints it as one line (exit 2)."""
     return UserError(message)
 
 

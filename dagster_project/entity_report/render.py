@@ -83,7 +83,7 @@ def render_entity_report(
     验证码 per document, registered with the files' SHA-256 in ``<warehouse>.entity-reports/register.csv``
     (``registry``); apart from those, the same inputs give the same documents.
 
-    Raises ``dagster_project.cli.UserError`` (one line) for a missing warehouse, an unknown
+    Raises ``dagster_project.errors.UserError`` (one line) for a missing warehouse, an unknown
     entity, or the public version of a natural person (涉及自然人的信用信息不公开).
     """
     versions = tuple(dict.fromkeys(versions))

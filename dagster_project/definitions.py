@@ -20,7 +20,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_project import gates
 from dagster_project.dbt_project import dbt_project, ensure_manifest, keep_partial_parse, prune_dbt_runs
 from dagster_project.gates.datadocs import make_offline, write_index, write_site_summary
-from dagster_project.engines import builds_in_duckdb, check_engine, mirror_spark_build, spark_available
+from dagster_project.engines import builds_in_duckdb, check_engine, spark_available
+from dagster_project.spark_mirror import mirror_spark_build
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.person_key import PersonKeyError, resolve as resolve_person_key

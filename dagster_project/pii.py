@@ -22,12 +22,12 @@ from datetime import date
 
 import yaml
 
+from dagster_project.identifiers import ric_check_char
 from dagster_project.paths import DBT_PROJECT_DIR
 
 ID_REDACTED = "[证件号已隐去]"
 # a value that is entirely a hex digest was computed by the warehouse (record_id, entity_id, …), never sent
 _DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,8 +98,7 @@ def is_id_number(run: str, *, today: date | None = None) -> bool:
         birth = _date(code[6:14])
         if birth is None or not date(1900, 1, 1) <= birth <= today:
             return False
-        total = sum(int(c) * w for c, w in zip(code[:17], _WEIGHTS))
-        return "10X98765432"[total % 11] == code[17]
+        return ric_check_char(code[:17]) == code[17]  # GB 11643's check character (identifiers.py)
     if len(code) == 15 and code.isdigit() and code[0] != "0":
         return _date("19" + code[6:12]) is not None
     return False

@@ -6,7 +6,7 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
   <warehouse>.raw/        the raw layer: every loaded row as Parquet (ingest/raw_store.py); a Spark cluster
                           reads it where it is (make it a mount of, or a link to, storage the cluster sees)
   <warehouse>.spark/      the Spark engine only: Spark's tables and metastore (profiles.yml, CREDIT_SPARK_DIR)
-  <warehouse>.spark-export/  the Spark engine only: the night's marts on their way into .work (engines.py)
+  <warehouse>.spark-export/  the Spark engine only: the night's marts on their way into .work (spark_mirror.py)
   <warehouse>.history/    the last N published builds
   <warehouse>.key         the key that hashes natural persons' ID numbers (never committed; back it up)
   <warehouse>.key-fingerprint  which key the warehouse was built with (not the key): person_key.py

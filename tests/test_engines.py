@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.engines import (ENGINES, EngineError, check_engine, engine_from_env, export_args,
-                                     load_export_into_duckdb)
+from dagster_project.engines import ENGINES, EngineError, check_engine, engine_from_env
+from dagster_project.spark_mirror import export_args, load_export_into_duckdb
 from dagster_project.publish import PUBLISHED_SCHEMAS
 from dagster_project.settings import BuildSettings
 

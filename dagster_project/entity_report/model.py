@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..paths import SEEDS_DIR
-from ..sample import org_code_is_valid, uscc_is_valid
+from ..identifiers import org_code_is_valid, uscc_is_valid
 from .privacy import normalise_key
 
 NATURAL_PERSON = "自然人"

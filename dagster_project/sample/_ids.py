@@ -1,11 +1,16 @@
-"""Identifier algorithms (GB 32100 USCC, GB 11714 organisation code, GB 11643 ID number,
-15-digit business registration number), scalar and vectorised.
+"""Identifiers for generated data, vectorised (numpy): GB 32100 USCCs with their GB 11714 organisation codes,
+GB 11643 ID numbers and 15-digit business registration numbers.
 
-Scalar checks are letter-tolerant: unlike ``stdnum.cn.uscc`` they accept letters in the
-first 8 characters of a USCC (登记管理部门 codes such as ``Y1``)."""
+The scalar checks are not here: they live in ``dagster_project/identifiers.py`` (the one home, tested against
+the same vectors as the SQL macros) and are re-exported below for the generator and its tests."""
 from __future__ import annotations
 
 import numpy as np
+
+from ..identifiers import (  # noqa: F401  (re-exported: sample's public API)
+    biz_reg_check_digit, biz_reg_is_valid, org_code_check_char, org_code_is_valid, ric_check_char, uscc_check_char,
+    uscc_is_valid,
+)
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARS)}
@@ -14,51 +19,9 @@ ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 RIC_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 RIC_CHECK = "10X98765432"
 
-# ---------------------------------------------------------------- scalar
-
-
-def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_VALUE[c] * int(w) for c, w in zip(first17, USCC_WEIGHTS))
-    return USCC_CHARS[(31 - total % 31) % 31]
-
-
-def uscc_is_valid(code: str) -> bool:
-    """GB 32100 check, letter-tolerant; expects a normalised (NFKC, upper-case) code."""
-    if not isinstance(code, str) or len(code) != 18 or any(c not in USCC_VALUE for c in code):
-        return False
-    return uscc_check_char(code[:17]) == code[17]
-
 
 def _org_value(c: str) -> int:
     return int(c) if c.isdigit() else ord(c) - ord("A") + 10
-
-
-def org_code_check_char(first8: str) -> str:
-    c = 11 - sum(_org_value(ch) * int(w) for ch, w in zip(first8, ORG_WEIGHTS)) % 11
-    return "X" if c == 10 else "0" if c == 11 else str(c)
-
-
-def org_code_is_valid(code: str) -> bool:
-    code = code.replace("-", "").upper()
-    return (len(code) == 9 and code[:8].isalnum() and code.isascii()
-            and org_code_check_char(code[:8]) == code[8])
-
-
-def ric_check_char(first17: str) -> str:
-    return RIC_CHECK[sum(int(c) * int(w) for c, w in zip(first17, RIC_WEIGHTS)) % 11]
-
-
-def biz_reg_check_digit(first14: str) -> str:
-    """ISO 7064 MOD 11,10 check digit of a 15-digit 工商注册号."""
-    p = 10
-    for ch in first14:
-        s = (p + int(ch)) % 10 or 10
-        p = (2 * s) % 11
-    return str((1 - p) % 10)
-
-
-def biz_reg_is_valid(code: str) -> bool:
-    return len(code) == 15 and code.isdigit() and biz_reg_check_digit(code[:14]) == code[14]
 
 
 # ---------------------------------------------------------------- vectorised

@@ -1,0 +1,74 @@
+"""dagster_project/identifiers.py, the one Python home of the identifier checks, judges as the SQL macros do
+(dbt_credit/macros/identifiers.sql; tests/test_rules.py runs those on the same vectors): python-stdnum's
+published vectors, GB 32100's letter-first codes that python-stdnum rejects, and hand-made corner cases."""
+from __future__ import annotations
+
+import pytest
+from stdnum.cn import ric as stdnum_ric
+from stdnum.cn import uscc as stdnum_uscc
+
+from dagster_project import identifiers as ids
+from dagster_project import pii
+from tests.test_rules import GOOD_USCC, LETTER_FIRST, load_vectors
+
+
+def _vectors(section: str) -> list[tuple[str, str]]:
+    vectors = load_vectors(section)
+    if not vectors:
+        pytest.skip("python-stdnum vectors not found in ../shared/realdata (beside the clone in CI)")
+    return vectors
+
+
+def test_uscc_agrees_with_python_stdnum_vectors():
+    vectors = _vectors("uscc")
+    assert len(vectors) > 200
+    for status, number in vectors:
+        assert ids.uscc_is_valid(ids.clean_code(number)) == (status == "valid"), number
+
+
+def test_uscc_follows_gb_32100_where_python_stdnum_does_not():
+    assert ids.uscc_is_valid(LETTER_FIRST) and not stdnum_uscc.is_valid(LETTER_FIRST)  # 登记管理部门 Y, as SQL
+    assert ids.uscc_is_valid(GOOD_USCC)
+    # the region code (positions 3-8) is digits: a right check character does not make a letter there valid
+    first17 = "91A10000600037341"
+    assert not ids.uscc_is_valid(first17 + ids.uscc_check_char(first17))
+    assert not ids.uscc_is_valid(GOOD_USCC[:-1] + "4")                   # test_rules' V-USCC-BAD
+    assert not ids.uscc_is_valid(GOOD_USCC.lower())                      # normalised input, as the macro's
+    assert ids.uscc_is_valid(ids.clean_code("９１３５ ０１００-Ｍ０００１００Ｙ４３"))  # full-width, spaced: cleaned
+    assert not ids.uscc_is_valid(None) and not ids.uscc_is_valid("")
+
+
+def test_uscc_check_character_by_hand():
+    # 91110000600037341L: weights 1,3,9,27,19,26,16,17,20,29,25,13,8,24,10,30,28 over the first 17 values
+    values = [9, 1, 1, 1, 0, 0, 0, 0, 6, 0, 0, 0, 3, 7, 3, 4, 1]
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    total = sum(v * w for v, w in zip(values, weights))
+    assert total == 538 and (31 - total % 31) % 31 == 20 and "0123456789ABCDEFGHJKLMNPQRTUWXY"[20] == "L"
+    assert ids.uscc_check_char("91110000600037341") == "L"
+
+
+def test_organisation_code_as_the_macro():
+    assert ids.org_code_is_valid("600037341") and ids.org_code_is_valid("60003734-1")  # from 91110000600037341L
+    assert not ids.org_code_is_valid("12345678-0")                                    # test_rules' V-ORG-BAD
+    # by hand: D2143569 -> 3*13+7*2+9*1+10*4+5*3+8*5+4*6+2*9 = 199; 11 - 199 % 11 = 10 -> X
+    assert ids.org_code_check_char("D2143569") == "X" and ids.org_code_is_valid("D2143569-X")
+    assert not ids.org_code_is_valid("D2143569-1") and not ids.org_code_is_valid(None)
+
+
+def test_id_number_check_character_agrees_with_python_stdnum_vectors():
+    for status, number in _vectors("ric"):
+        code = number.upper()
+        if status == "valid":
+            assert ids.ric_check_char(code[:17]) == code[17], number
+            assert pii.is_id_number(number), number
+        elif code[:17].isdigit() and len(code) == 18 and ids.ric_check_char(code[:17]) != code[17]:
+            assert not pii.is_id_number(number) and not stdnum_ric.is_valid(number), number
+
+
+def test_business_registration_number():
+    # ISO 7064 MOD 11,10 (python-stdnum's doctest): 79462 -> 3
+    assert ids.biz_reg_check_digit("79462") == "3"
+    body = "21020200000001"
+    good = body + ids.biz_reg_check_digit(body)
+    assert ids.biz_reg_is_valid(good)
+    assert not ids.biz_reg_is_valid(body + str((int(good[-1]) + 1) % 10)) and not ids.biz_reg_is_valid(good[:-1])

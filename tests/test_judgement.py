@@ -217,6 +217,8 @@ def test_report_reads_verdicts_and_rules_from_the_warehouse(judged, tmp_path):
     assert set(files.criticised) == {"scjgj", "zsq_scjgj", "jtysj", "yjglj", "xfjy"}
     text = "".join(page.get_text() for page in pymupdf.open(files.pdf)).replace("\n", "")
     assert "迟报率高于百分之五（构建内表述）" in text
+    # the department below the minimum volume hears why it was not judged
+    assert "不作通报批评评定：税务局：迟报率高于百分之五（构建内表述）（本月迟报率 11.11%，基数9条，少于20条，不作评定）。" in text
     # the 附件 states the rules in words, from the same data
     for words in ("不少于20条", "市直部门", "区（县）部门", "综合得分", "50%", "重错码率", "一个问题只计一次"):
         assert words in text, words

@@ -311,6 +311,11 @@ def build_document(
     )
     if criticised:
         add(TableBlock(T.criticise_table(md)))
+    # a small volume is not judged (min_base): say so, so that no department is passed over silently
+    small = [d for d in md.departments if d.below_min_base and d.verdict != "criticise"]
+    if small:
+        add(Para("以下部门本月记录数少于评定标准规定的最低条数，相应指标不作通报批评评定："
+                 + "；".join(f"{d.department_name}：{'，'.join(d.below_min_base)}" for d in small) + "。"))
 
     # 五、趋势与高频问题
     add(Heading("五、趋势和高频问题"))

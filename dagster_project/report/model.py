@@ -784,7 +784,8 @@ def _judge(dept: Department, thresholds: tuple[Threshold, ...],
             return conditions[t.threshold_id][1]
         return t.below_min_base(dept.base(t.metric))
 
-    dept.below_min_base = tuple(_reason(dept, t) for t in criticise if below(t))
+    # conditions a small volume kept from being judged, that its rate would have met: the 通报 names them
+    dept.below_min_base = tuple(_reason(dept, t) for t in criticise if below(t) and t.holds(dept.metric(t.metric)))
     hits = [t for t in criticise if holds(t)]
     if hits:
         dept.verdict = "criticise"

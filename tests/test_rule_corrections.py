@@ -295,3 +295,21 @@ def test_party_category_synonyms_map_to_standard_categories(db):
 def test_an_unknown_category_is_still_held(db):
     assert rec(db, "PT-GARBAGE", "disclosure_status") == ("held",)
     assert "CODE_LIST" in rules_of(db, "PT-GARBAGE")
+
+
+def test_a_procedure_heading_is_read_into_the_raw_layer(tmp_path):
+    """A drop whose file carries 程序类型 (or an alias) lands it in raw.penalty.procedure_type."""
+    from dagster_project.ingest import ingest_drops
+    from tests.ingest_fixtures import columns, csv_text, dataset_rows, labels
+
+    header, body = labels("penalty"), dataset_rows("penalty", 2)
+    at = columns("penalty").index("procedure_type")
+    header[at] = "处罚程序"                                              # an alias of 程序类型
+    body[0][at], body[1][at] = "简易程序", "一般程序"
+    drops = tmp_path / "drops"
+    folder = drops / "scjgj" / "2026-11-02"
+    folder.mkdir(parents=True)
+    (folder / "行政处罚.csv").write_text(csv_text(header, body), encoding="utf-8")
+    con = duckdb.connect()
+    ingest_drops(con, drops, tmp_path / "raw")
+    assert sorted(r[0] for r in con.execute("select procedure_type from raw.penalty").fetchall()) == ["一般程序", "简易程序"]

@@ -12,7 +12,8 @@ Layout written under ``out_dir`` (emptied first if it holds an earlier sample):
 Departments, datasets, header labels and aliases come from the dbt seeds at runtime.
 Output is byte-identical for the same (records, seed, start, end, bad_files, shares).
 """
-from ._generate import DEFAULT_SHARES, DEFECT_INFO, RULE_DEFECTS, generate_sample
+from ._common import DEFAULT_SHARES, DEFECT_INFO, RULE_DEFECTS
+from ._generate import generate_sample
 from ._ids import biz_reg_is_valid, org_code_is_valid, uscc_check_char, uscc_is_valid
 from ._seeds import load_seeds, normalize_header
 from .manifest import MANIFEST_NAME, ROWS_NAME, SampleManifest

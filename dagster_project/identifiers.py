@@ -26,11 +26,11 @@ USCC_PATTERN = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10
 # GB 11714: 8 characters (digits or letters) and a check character (0-9 or X)
 ORG_CODE_PATTERN = re.compile(r"[0-9A-Z]{8}[0-9X]")
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_CLEAN = re.compile(r"[\s\-]+")
+_CLEAN = re.compile(r"[\s\-_]+")  # as macros/normalize.sql clean_code()
 
 
 def clean_code(text: str) -> str:
-    """A code as typed -> as checked: full-width to ASCII (NFKC), spaces and hyphens out, upper case."""
+    """A code as typed -> as checked: full-width to ASCII (NFKC), spaces, hyphens and underscores out, upper case."""
     return _CLEAN.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 

@@ -302,6 +302,9 @@ def test_the_circular_names_overdue_departments_and_withholds_praise(built):
     assert dept.counts.records == 4 and dept.counts.compliant == 4 and dept.counts.late == 0
     assert dept.overdue_items == 2 and dept.verdict != "praise" and dept.praise_withheld
     assert [p.department for p in md.overdue_departments] == [DEPT]
+    # the published verdict says the same (marts.fct_department_verdict reads marts.rectification_progress)
+    assert _rows(warehouse, """select verdict, overdue_items, is_praise_withheld from marts.fct_department_verdict
+                               where department = ? and month = '2026-11'""", [DEPT]) == [(None, 2, True)]
     html = reports["2026-11"].html.read_text(encoding="utf-8")
     assert f"{DEPT_NAME}（2项）" in html
     assert "不予表扬" in html

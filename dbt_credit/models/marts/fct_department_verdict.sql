@@ -2,6 +2,7 @@
 -- report_ranking_weights, report_tiers; published as marts.report_rule_*): criticised when any criticise condition
 -- holds, praised when every praise condition holds and none of criticism; a composite score whose weights are data;
 -- ranked within its tier (市直部门 / 区（县）部门), a criticised department always after every uncriticised one.
+-- A department with 整改事项 overdue at the month's cut-off (marts.rectification_progress) is not praised (issue 17).
 with departments as (
 
     select * from {{ ref('fct_department_month') }}
@@ -59,6 +60,12 @@ parts as (
 
 ),
 
+overdue as (
+
+    select department, month, overdue_items from {{ ref('rectification_progress') }}
+
+),
+
 scores as (
 
     select
@@ -90,13 +97,18 @@ verdicts as (
         j.praise_conditions,
         s.score,
         d.records > 0 and s.score is not null as is_ranked,
+        coalesce(o.overdue_items, 0) as overdue_items,
+        j.criticise_conditions_met = 0 and j.praise_conditions > 0 and j.praise_conditions_met = j.praise_conditions
+            and coalesce(o.overdue_items, 0) > 0 as is_praise_withheld,
         case
             when j.criticise_conditions_met > 0 then 'criticise'
-            when j.praise_conditions > 0 and j.praise_conditions_met = j.praise_conditions then 'praise'
+            when j.praise_conditions > 0 and j.praise_conditions_met = j.praise_conditions
+                 and coalesce(o.overdue_items, 0) = 0 then 'praise'
         end as verdict
     from departments as d
     inner join judged as j on j.department = d.department and j.month = d.month
     left join scores as s on s.department = d.department and s.month = d.month
+    left join overdue as o on o.department = d.department and o.month = d.month
 
 ),
 
@@ -132,7 +144,9 @@ final as (
         criticise_conditions_met,
         conditions_below_min_base,
         praise_conditions_met,
-        praise_conditions
+        praise_conditions,
+        overdue_items,
+        is_praise_withheld
     from ranked
 
 )

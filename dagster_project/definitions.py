@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 
@@ -44,6 +44,24 @@ def group_owners(group: str) -> list[str]:
     groups = json.loads(DBT_MANIFEST.read_text(encoding="utf-8")).get("groups", {})
     owner = groups.get(f"group.credit.{group}", {}).get("owner") or {}
     return [owner["email"]] if owner.get("email") else []
+
+
+_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def source_freshness(table: str) -> dg.FreshnessPolicy | None:
+    """dbt's source freshness for raw.<table> (dbt_credit/models/staging/_raw__sources.yml, its one home) as the
+    raw asset's Dagster freshness policy: the UI marks the asset late after warn_after and failed after
+    error_after without a materialization, as `dbt source freshness` judges the rows' loaded_at."""
+    sources = json.loads(DBT_MANIFEST.read_text(encoding="utf-8")).get("sources", {})
+    freshness = (sources.get(f"source.credit.raw.{table}") or {}).get("freshness") or {}
+
+    def window(key: str) -> timedelta | None:
+        w = freshness.get(key) or {}
+        return timedelta(seconds=w["count"] * _SECONDS[w["period"]]) if w.get("count") else None
+
+    fail = window("error_after")
+    return dg.FreshnessPolicy.time_window(fail_window=fail, warn_window=window("warn_after")) if fail else None
 
 
 def table_metadata(con, relation: str) -> dict:
@@ -83,7 +101,8 @@ class WarehouseResource(dg.ConfigurableResource):
 @dg.multi_asset(
     name="raw_drops",
     specs=[dg.AssetSpec(k, group_name="ingest", description=f"归集层 raw.{k.path[-1]}", kinds={"python", "parquet"},
-                        owners=group_owners("intake"), tags={"layer": "raw"}) for k in RAW_KEYS],
+                        owners=group_owners("intake"), tags={"layer": "raw"},
+                        freshness_policy=source_freshness(k.path[-1])) for k in RAW_KEYS],
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30),
     description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.",
 )
@@ -371,6 +390,7 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
 
 
 gate_checks = [_gate_check(suite) for suite in gates.discover_suites(EXPECTATIONS_DIR)]
+
 
 
 @dg.asset(

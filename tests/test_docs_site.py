@@ -24,7 +24,8 @@ EXPOSURES = {
     "monthly_circular": {"dual_disclosure_compliance", "fct_rectification_item", "fct_rule_violation_summary",
                          "rectification_progress",
                          "fct_department_verdict", "fct_department_verdict_condition", "report_rule_thresholds",
-                         "report_rule_ranking_weights", "report_rule_tiers", "report_rule_defect_owners"},
+                         "report_rule_ranking_weights", "report_rule_tiers", "report_rule_defect_owners",
+                         "fct_intake_file", "fct_intake_rejection_summary"},
     "public_website_feed": {"public_disclosure"},
     "notebook_entity_archive": {"dim_entity", "fct_credit_record", "public_disclosure", "fct_rectification_item"},
     "notebook_department_quality_trend": {"dual_disclosure_compliance"},
@@ -91,6 +92,23 @@ def test_exposures_name_what_they_read(manifest):
             assert (REPO / path).exists(), f"{name}: meta.path {path} does not exist"
     assert exposures["monthly_circular"]["maturity"] == "high"
     assert {e["type"] for n, e in exposures.items() if n.startswith("notebook_")} == {"notebook"}
+
+
+def test_monthly_circular_exposure_lists_every_mart_the_report_reads(manifest):
+    """Every ``marts.<name>`` the report code names (dagster_project/report/*.py) is a mart the monthly_circular
+    exposure depends on: a table the report starts reading shows in the lineage, or this fails."""
+    import re
+
+    named = set()
+    for path in sorted((REPO / "dagster_project" / "report").glob("*.py")):
+        # a whole identifier only: the docstrings' "marts.report_rule_*" (a family, not a table) does not match
+        named |= set(re.findall(r"\bmarts\.([a-z][a-z0-9_]*[a-z0-9])\b(?!\*)", path.read_text(encoding="utf-8")))
+    assert {"dual_disclosure_compliance", "fct_intake_file", "rectification_progress"} <= named  # the scan works
+    marts = _marts(manifest)
+    assert named <= set(marts), f"not a mart: {sorted(named - set(marts))}"
+    exposure = next(e for e in manifest["exposures"].values() if e["name"] == "monthly_circular")
+    missing = {n for n in named if marts[n]["unique_id"] not in exposure["depends_on"]["nodes"]}
+    assert not missing, f"dbt_credit/models/exposures.yml monthly_circular lacks {sorted(missing)}"
 
 
 def test_notebook_exposures_match_the_notebooks(manifest):

@@ -198,7 +198,6 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
 
 
 def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
-    import dagster as dg
     from dagster_project.definitions import defs
 
     job = defs.resolve_job_def("nightly_build")

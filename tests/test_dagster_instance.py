@@ -3,8 +3,6 @@ persistent instance (beside the warehouse by default) that `dagster dev` can sho
 the materializations, read back from that instance's event log."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import pytest

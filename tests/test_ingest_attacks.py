@@ -13,7 +13,6 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import zipfile
 from datetime import date
 from decimal import Decimal
 from pathlib import Path

@@ -286,7 +286,7 @@ def test_enable_logging_to_a_folder_is_refused_and_writes_nothing(capsys, wh, tm
                 f"select * from enable_logging(storage = 'file', storage_path = '{drop}')",
                 f"call enable_logging(storage = 'file', storage_path = '{drop}'); select count(*) from dim_entity",
                 f"select 1; call enable_logging(storage = 'file', storage_path = '{drop}')",
-                f"set logging_storage = 'file'; select 1"):
+                "set logging_storage = 'file'; select 1"):
         code, out, err = run(capsys, sql, "--warehouse", wh)
         assert_refused(code, out, err)
         assert out == ""

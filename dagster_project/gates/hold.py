@@ -217,7 +217,7 @@ def _add_rectification_items(con, message: str) -> None:
                      "null::date as rectification_deadline) as dl on true ")
     select = ", ".join(values.get(c, "null") for c in columns)
     con.execute(
-        f"delete from marts.fct_rectification_item where rule_id = 'GATE_HELD' "
+        "delete from marts.fct_rectification_item where rule_id = 'GATE_HELD' "
         "and record_id in (select record_id from held_now)")
     con.execute(
         f"insert into marts.fct_rectification_item ({', '.join(_quote(c) for c in columns)}) "

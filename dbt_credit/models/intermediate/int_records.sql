@@ -85,7 +85,7 @@ procedure_codes as (
 
 severity_rank as (
 
-    select * from (values ('轻微', 1), ('一般', 2), ('严重', 3)) as t(severity, severity_rank)
+    select * from (values ('轻微', 1), ('一般', 2), ('严重', 3)) as t(severity, severity_rank)  -- noqa: LT01
 
 ),
 

@@ -27,6 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dagster_project.errors import UserError
 from dagster_project.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 from dagster_project.settings import dies_with_parent
 
@@ -77,8 +78,6 @@ def register(subparsers) -> argparse.ArgumentParser:
 
 
 def _user_error(message: str) -> Exception:
-    from dagster_project.errors import UserError
-
     return UserError(message)
 
 
@@ -352,8 +351,6 @@ def write_data_dictionary(manifest_path: Path, out_md: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """`python -m dagster_project.docs_site dictionary [--out FILE]` regenerates the data dictionary;
     `python -m dagster_project.docs_site docs --warehouse W ...` is `credit docs`."""
-    from dagster_project.errors import UserError
-
     p = argparse.ArgumentParser(prog="python -m dagster_project.docs_site")
     sub = p.add_subparsers(dest="command", required=True)
     register(sub)

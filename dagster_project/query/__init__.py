@@ -176,8 +176,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """`python -m dagster_project.query ...` (also what the tests call): same arguments as `credit query`,
     same one-line errors and exit codes as dagster_project.cli.main."""
-    from dagster_project.errors import UserError
-
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "query":
         argv = ["query", *argv]
@@ -186,4 +184,4 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except UserError as e:
         print(f"credit: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code

@@ -73,8 +73,6 @@ class Shell:
     # statements ------------------------------------------------------------------------------------
     def execute(self, sql: str) -> bool:
         """Run one buffer of SQL (one or more statements); print results or one error line."""
-        from dagster_project.errors import UserError
-
         try:
             statements = check_read_only(sql)
             self._ensure_connection()

@@ -412,7 +412,13 @@ def _para(pdf: FPDF, p: Para) -> None:
 
 
 def _lines(pdf: FPDF, text: str, height: float) -> None:
-    for line in wrap_lines(pdf, text, pdf.epw):
+    lines = wrap_lines(pdf, text, pdf.epw)
+    # widow control: a paragraph never leaves its last line alone at the top of a page (two lines go over, or a
+    # two-line paragraph goes over whole)
+    room = int((pdf.page_break_trigger - pdf.get_y()) / height + 1e-6)
+    for i, line in enumerate(lines):
+        if len(lines) >= 2 and len(lines) - room == 1 and i == room - 1:
+            pdf.add_page()
         pdf.cell(pdf.epw, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 

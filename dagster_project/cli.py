@@ -207,6 +207,7 @@ def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
     # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     from dagster_project.instance import dagster_home as resolve_home, open_instance
+    from dagster_project.progress import BuildOutput
     from dagster_project.settings import gate_docs_dir
 
     home = resolve_home(settings.warehouse, dagster_home)  # runs, events and check results stay for the UI
@@ -214,8 +215,9 @@ def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
     result = summary = None
     # dbt's and the gates' own chatter goes to the run's log file; the terminal gets the summary
     try:
+        # on a terminal, one progress line (stage, dbt nodes done of total, elapsed): progress.py
         with instance_cm as instance, open(log_file, "w", encoding="utf-8") as log, \
-                contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+                contextlib.redirect_stdout(BuildOutput(log, sys.stdout)) as out, contextlib.redirect_stderr(log):
             result = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False,
                                             tags={"credit/as_of": settings.as_of.isoformat(), "credit/trigger": "cli"})
             summary = _summarise(result)
@@ -223,6 +225,7 @@ def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
             gate_index = gate_docs_dir(settings.warehouse) / "index.html"
             summary["gate_docs"] = str(gate_index) if gate_index.is_file() else None
             print(f"Data Docs (all gates): {summary['gate_docs']}")
+            out.finish()
     except OSError as e:
         if e.errno != errno.ENOSPC or result is None or not result.success:
             raise  # main() turns a full disk into one line; a published build only lost the end of its log

@@ -26,6 +26,7 @@ from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
 from dagster_project.person_key import PersonKeyError, resolve as resolve_person_key
 from dagster_project.paths import EXPECTATIONS_DIR
+from dagster_project.progress import stage
 from dagster_project.publish import publish
 from dagster_project.settings import (BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, dbt_target_dir,
                                       dies_with_parent, gate_docs_dir)
@@ -107,6 +108,7 @@ class WarehouseResource(dg.ConfigurableResource):
     description="归集: every not-yet-loaded file under the drops root, loaded into raw.* with lineage; bad files quarantined with a reason.",
 )
 def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    stage("归集 ingest")
     s = warehouse.settings()
     if not s.drops_root.is_dir():
         raise dg.Failure(f"报送目录不存在 / drops folder not found: {s.drops_root}", allow_retries=False)
@@ -144,6 +146,7 @@ def raw_drops(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
           owners=group_owners("intake"), tags={"layer": "raw"},
           description="Official working days with 调休 (chinesecalendar) covering every drop date; fails loudly for a year the calendar does not know.")
 def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    stage("工作日历 calendar")
     s = warehouse.settings()
     con = connect_duckdb(s.work_db)
     try:
@@ -241,6 +244,7 @@ INCREMENTAL_SELECTOR = "+tag:row_incremental"
 
 def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
              *, last_step: bool = False):
+    stage("dbt 模型 models" if last_step else "dbt 增量 incremental models")
     s = warehouse.settings()
     if s.engine == "spark" and (why := spark_available()):
         raise dg.Failure(why, allow_retries=False)
@@ -340,6 +344,7 @@ def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=asset_key, name=f"gate_{suite.name}", blocking=True,
                     description=f"Great Expectations suite expectations/{suite.path.name} on {suite.table}")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        stage(f"闸门 gate {suite.name}")
         s = warehouse.settings()
         # CREDIT_EXPECTATIONS_DIR lets an operator (or a test) point the gates at another copy of the suites;
         # a suite missing there is a failed check, never a skipped one
@@ -402,6 +407,7 @@ gate_checks = [_gate_check(suite) for suite in gates.discover_suites(EXPECTATION
     description="The DuckDB file analysts and the website read: tonight's marts, swapped in atomically after every blocking gate passed.",
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    stage("发布 publish")
     s = warehouse.settings()
     result = publish(s.warehouse, run_id=context.run_id, as_of=s.as_of)
     return dg.MaterializeResult(metadata={

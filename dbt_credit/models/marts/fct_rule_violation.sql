@@ -49,9 +49,11 @@ early_repairs as (
 
 ),
 
--- a 市场监管 department's penalty whose 程序类型 is missing or not in the code list (int_records.procedure_unknown):
--- published as 普通程序 and flagged on the department's list. Judged here, from the records, because it depends on
--- the department (seed departments), which the row-level rules do not read.
+-- a 市场监管 department's penalty whose 程序类型 was sent but is not in the code list (int_records.procedure_unknown
+-- with a value): published as 普通程序 and put on the department's list. One sent without a 程序类型 is flagged on the
+-- record only (fct_credit_record.procedure_unknown): the national 双公示 standard has no such item, so a department
+-- that leaves it out broke no rule, and a 整改 line for every such record would bury the real ones. Judged here, from
+-- the records, because it depends on the department (seed departments), which the row-level rules do not read.
 unknown_procedures as (
 
     select
@@ -69,7 +71,7 @@ unknown_procedures as (
     from {{ ref('int_records') }} as r
     inner join rules as ru on ru.rule_id = 'PROCEDURE_UNKNOWN'
     left join {{ ref('dataset_columns') }} as c on c.dataset = 'penalty' and c.column_name = 'procedure_type'
-    where r.procedure_unknown
+    where r.procedure_unknown and r.procedure_type is not null
 
 ),
 

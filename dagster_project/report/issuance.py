@@ -13,6 +13,9 @@ rebuilt, so what was issued lives beside them, in a store no build touches:
         departments.parquet    per department: rank, 评定, 报送状态, 整改清单 counts as issued
         violations.parquet     per rule: violations as issued
         corrections.parquet    the correction lines this document printed (an earlier issued month, issued vs now)
+        rules.json             the judgement's rules the document was judged and ranked by (the rows of
+                               marts.report_rule_*: report/judgement.py rules_rows), so a quarterly or annual 通报
+                               ranks past months by their own rules, never by today's seeds
         documents/             the documents as issued (HTML, PDF, XLSX, 整改清单)
 
 Every later report reads it: 上月 and the 12-month trend show the issued figures of issued months (never a silent
@@ -40,6 +43,7 @@ from .content import Para, TableBlock, Document
 from .errors import ReportError
 from .fmt import date_zh, dataset_zh, fmt_int, fmt_pct, month_zh, shift_month
 from .model import MONTH_RE, TREND_MONTHS, Counts, MartRow, MonthData, delta
+from . import judgement as J
 from . import tables as T
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -59,7 +63,8 @@ COUNT_COLUMNS = ("records", "compliant_records", "late_records", "date_readable_
 _FIGURE_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "integer"), ("department", "varchar"),
                   ("department_name", "varchar"), ("district", "varchar"), ("dataset", "varchar"),
                   *[(c, "bigint") for c in COUNT_COLUMNS], ("is_missing_report", "boolean"),
-                  ("completeness_rate", "double")]
+                  ("completeness_rate", "double"),
+                  ("judged_compliant", "bigint")]  # compliant as judged (report_defect_owners); null: not known
 _DEPARTMENT_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "integer"), ("department", "varchar"),
                       ("department_name", "varchar"), ("district", "varchar"), ("rank", "integer"),
                       ("verdict", "varchar"), ("verdict_zh", "varchar"), ("status_zh", "varchar"),
@@ -70,7 +75,9 @@ _DEPARTMENT_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "i
                       # 整改进展 as the 通报 stated it (marts.rectification_progress; null when the build had none)
                       ("rectification_open_at_start", "bigint"), ("rectification_opened", "bigint"),
                       ("rectification_closed", "bigint"), ("rectification_withdrawn", "bigint"),
-                      ("rectification_open", "bigint"), ("rectification_overdue", "bigint")]
+                      ("rectification_open", "bigint"), ("rectification_overdue", "bigint"),
+                      # the ranking as issued: tier (report_tiers) and composite score (report_ranking_weights)
+                      ("tier_zh", "varchar"), ("tier_order", "integer"), ("score", "double")]
 _VIOLATION_SCHEMA = [("period", "varchar"), ("kind", "varchar"), ("version", "integer"), ("rule_id", "varchar"),
                      ("rule_message_zh", "varchar"), ("violation_count", "bigint"), ("departments", "integer")]
 _CORRECTION_SCHEMA = [("reported_in_period", "varchar"), ("reported_in_version", "integer"), ("month", "varchar"),
@@ -218,19 +225,34 @@ class IssuedStore:
 
     def figures(self, issue: Issue) -> list[MartRow]:
         """The department × dataset rows of an issue, as the report model's rows (rates recomputed)."""
-        cols = ", ".join(["department", "department_name", "district", "dataset", *COUNT_COLUMNS,
-                          "is_missing_report", "completeness_rate"])
+        path = issue.parquet('figures.parquet')
+        have = {r[0] for r in self._query(f"describe select * from read_parquet({_dq(path)})")}
+        # an issue written before a column existed reads it as null
+        cols = ", ".join(c if c in have else f"null as {c}" for c in (
+            "department", "department_name", "district", "dataset", *COUNT_COLUMNS, "is_missing_report",
+            "completeness_rate", "judged_compliant"))
         out = []
-        for r in self._query(f"select {cols} from read_parquet({_dq(issue.parquet('figures.parquet'))}) "
-                             "order by department, dataset"):
+        for r in self._query(f"select {cols} from read_parquet({_dq(path)}) order by department, dataset"):
             c = Counts(*(int(x or 0) for x in r[4:11]))
             out.append(MartRow(
                 department=r[0], department_name=r[1], district=r[2], month=issue.period, dataset=r[3], counts=c,
                 is_missing_report=bool(r[11]),
                 compliance_rate=_float(c.compliance_rate), late_rate=_float(c.late_rate),
                 on_time_rate=_float(_ratio(c.date_readable - c.late, c.date_readable)),
-                code_error_rate=_float(c.code_error_rate), completeness_rate=r[12]))
+                code_error_rate=_float(c.code_error_rate), completeness_rate=r[12],
+                judged_compliant=None if r[13] is None else int(r[13])))
         return out
+
+    def rules(self, issue: Issue):
+        """The judgement's rules the issue was judged by (report/judgement.py Rules); None for an issue written
+        before they were kept."""
+        from . import judgement as J
+
+        path = issue.parquet("rules.json")
+        if not path.is_file():
+            return None
+        return J.rules_from_rows(json.loads(path.read_text(encoding="utf-8")),
+                                 f"{issue.period} 第{issue.version}版通报所存评定规则")
 
     def departments(self, issue: Issue) -> dict[str, dict]:
         """department -> its issued row (columns of _DEPARTMENT_SCHEMA; one an older issue lacks is None)."""
@@ -288,7 +310,7 @@ class IssuedStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def write(self, period: str, version: int, meta: dict, tables: dict[str, list[tuple]],
-              documents: list[Path], documents_root: Path) -> Issue:
+              documents: list[Path], documents_root: Path, rules: dict | None = None) -> Issue:
         """Write v<version> of ``period``: parquet files, the documents, then issue.json, in a temporary folder
         renamed into place (a reader never sees half an issue; an existing version is never replaced)."""
         import duckdb
@@ -307,12 +329,15 @@ class IssuedStore:
                 for name, (schema, filename) in {**SCHEMAS, "issued_violation": (_VIOLATION_SCHEMA,
                                                                                  "violations.parquet")}.items():
                     con.execute(f"create table t_{name} ({', '.join(f'{c} {t}' for c, t in schema)})")
-                    rows = tables.get(name, [])
+                    # a row shorter than the schema (written for an older store) has the newer trailing columns null
+                    rows = [tuple(r) + (None,) * (len(schema) - len(r)) for r in tables.get(name, [])]
                     if rows:
                         con.executemany(f"insert into t_{name} values ({', '.join('?' * len(schema))})", rows)
                     con.execute(f"copy t_{name} to {_dq(tmp / filename)} (format parquet)")
             finally:
                 con.close()
+            if rules is not None:  # the rows of marts.report_rule_* it was judged by (judgement.rules_rows)
+                (tmp / "rules.json").write_text(json.dumps(rules, ensure_ascii=False, indent=2), encoding="utf-8")
             docs_dir = tmp / "documents"
             hashes = {}
             for f in documents:
@@ -456,7 +481,7 @@ def correction_table(corrections: list[Correction], *, title: str = "表1-1  已
 
 def figure_rows(period: str, kind: str, version: int, rows: list[MartRow]) -> list[tuple]:
     return [(period, kind, version, r.department, r.department_name, r.district, r.dataset, *r.counts.astuple(),
-             r.is_missing_report, r.completeness_rate) for r in rows]
+             r.is_missing_report, r.completeness_rate, r.judged_compliant) for r in rows]
 
 
 def department_rows(period: str, kind: str, version: int, md: MonthData) -> list[tuple]:
@@ -476,12 +501,14 @@ def department_rows(period: str, kind: str, version: int, md: MonthData) -> list
                     sum(1 for it in items if it.issue_kind == "late"),
                     sum(1 for it in items if it.is_warning),
                     len({(it.dataset, it.record_id, it.source_file, it.source_row) for it in items}),
-                    len(md.intake.get(d.department, [])), *progress(d.department)))
+                    len(md.intake.get(d.department, [])), *progress(d.department),
+                    d.tier_zh or None, d.tier_order if d.tier_zh else None,
+                    None if d.score is None else float(d.score)))
     listed = {d.department for d in md.departments}
     for code, p in sorted((getattr(md, "progress", None) or {}).items()):
         if code not in listed:  # only open 整改事项 this month, no records: its 整改进展 is still issued
             out.append((period, kind, version, code, p.department_name, None, None, None, None, None, None, 0, False,
-                        0, 0, 0, 0, 0, *progress(code)))
+                        0, 0, 0, 0, 0, *progress(code), None, None, None))
     return out
 
 
@@ -660,7 +687,8 @@ def report_month(warehouse: Path, month: str, out_dir: Path, *, issue: bool = Fa
             "issued_correction": correction_rows(month, version, corrections),
         }
         out_dir = Path(out_dir)
-        written = store.write(month, version, meta, tables, files.all_files(), out_dir)
+        written = store.write(month, version, meta, tables, files.all_files(), out_dir,
+                              rules=J.rules_rows(md.rules) if md.rules is not None else None)
         return IssueResult(files, month, version, written, corrections, superseded=previous)
 
 
@@ -686,11 +714,14 @@ def copy_into_published(con, warehouse: Path, scrubbed) -> dict[str, int]:
     counts = {}
     for name, (schema, filename) in SCHEMAS.items():
         files = [i.parquet(filename) for i in issues if i.parquet(filename).is_file()]
-        cols = ", ".join(f"{scrubbed(c) if t == 'varchar' else c} as {c}" for c, t in schema)
         con.execute(f"create or replace table audit.{name} ({', '.join(f'{c} {t}' for c, t in schema)})")
         if files:
-            con.execute(f"insert into audit.{name} select {cols} from "
-                        f"read_parquet([{', '.join(_dq(f) for f in files)}], union_by_name = true)")
+            source = f"read_parquet([{', '.join(_dq(f) for f in files)}], union_by_name = true)"
+            have = {r[0] for r in con.execute(f"describe select * from {source}").fetchall()}
+            # a column no stored issue has yet (all written before it existed) is null
+            cols = ", ".join((f"{scrubbed(c) if t == 'varchar' else c}" if c in have else f"cast(null as {t})")
+                             + f" as {c}" for c, t in schema)
+            con.execute(f"insert into audit.{name} select {cols} from {source}")
         counts[f"audit.{name}"] = con.execute(f"select count(*) from audit.{name}").fetchone()[0]
     con.execute(f"create or replace table audit.issued_report ({', '.join(f'{c} {t}' for c, t in _REPORT_SCHEMA)})")
     for i in issues:

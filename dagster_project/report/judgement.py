@@ -132,9 +132,49 @@ def load_rules(con=None, *, thresholds: tuple[Threshold, ...] | None = None) -> 
     if thresholds is None:
         thresholds = (parse_thresholds(read(THRESHOLDS_TABLE, "report_thresholds.csv"), "数据仓库评定标准表")
                       if from_warehouse else load_thresholds())
+    return _rules(thresholds, read(WEIGHTS_TABLE, "report_ranking_weights.csv"), read(TIERS_TABLE, "report_tiers.csv"),
+                  read(OWNERS_TABLE, "report_defect_owners.csv"), from_warehouse)
+
+
+#: the keys of ``rules_rows`` / ``rules_from_rows``: marts.report_rule_<key>, seed report_<key>.csv
+RULE_KEYS = ("thresholds", "ranking_weights", "tiers", "defect_owners")
+
+
+def rules_rows(rules: Rules) -> dict[str, list[dict]]:
+    """The rules as the rows of marts.report_rule_* (text cells, exact decimals): what an issued 通报 keeps
+    (report/issuance.py, rules.json) so a later quarterly or annual 通报 ranks by the rules the month was judged by,
+    never by today's seeds. ``rules_from_rows`` reads them back into the same Rules."""
+    def dec(f: Fraction) -> str:
+        return format((Decimal(f.numerator) / Decimal(f.denominator)).normalize(), "f")
+
+    return {
+        "thresholds": [{"threshold_id": t.threshold_id, "action": t.action, "metric": t.metric,
+                        "comparator": t.comparator, "value": t.value_text,
+                        "min_base": "" if t.min_base is None else str(t.min_base),
+                        "description_zh": t.description_zh} for t in rules.thresholds],
+        "ranking_weights": [{"metric": w.metric, "weight": dec(w.weight), "direction": w.direction,
+                             "description_zh": w.description_zh} for w in rules.weights],
+        "tiers": [{"district": t.district or "", "tier": t.tier, "tier_zh": t.tier_zh, "tier_order": str(t.tier_order),
+                   "is_default": "true" if t.is_default else "false"} for t in rules.tiers],
+        "defect_owners": [{"rule_id": o.rule_id, "owner_metric": o.owner_metric, "description_zh": o.description_zh}
+                          for o in rules.owners],
+    }
+
+
+def rules_from_rows(rows: dict[str, list[dict]], where_zh: str = "已印发通报所存评定规则") -> Rules:
+    """Rules from ``rules_rows``' output (checked as the seeds are)."""
+    missing = [k for k in RULE_KEYS if k not in rows]
+    if missing:
+        raise ReportError(f"{where_zh}缺少：{', '.join(missing)}")
+    return _rules(parse_thresholds(rows["thresholds"], where_zh), rows["ranking_weights"], rows["tiers"],
+                  rows["defect_owners"], True)
+
+
+def _rules(thresholds, weight_rows: list[dict], tier_rows: list[dict], owner_rows: list[dict],
+           from_warehouse: bool) -> Rules:
     weights = tuple(
         Weight(str(r["metric"]).strip(), _frac(r["weight"]), str(r["direction"]).strip(), str(r["description_zh"]))
-        for r in read(WEIGHTS_TABLE, "report_ranking_weights.csv"))
+        for r in weight_rows)
     for w in weights:
         if w.metric not in METRICS or METRICS[w.metric][1] != "rate" or w.direction not in ("higher", "lower") \
                 or w.weight <= 0:
@@ -142,11 +182,11 @@ def load_rules(con=None, *, thresholds: tuple[Threshold, ...] | None = None) -> 
     tiers = tuple(
         Tier(None if r["district"] in (None, "") else str(r["district"]), str(r["tier"]), str(r["tier_zh"]),
              int(r["tier_order"]), _bool(r["is_default"]))
-        for r in read(TIERS_TABLE, "report_tiers.csv"))
+        for r in tier_rows)
     if sum(1 for t in tiers if t.is_default) != 1:
         raise ReportError("排名分组规则应恰有一个默认分组（is_default）")
     owners = tuple(DefectOwner(str(r["rule_id"]), str(r["owner_metric"]), str(r["description_zh"]))
-                   for r in read(OWNERS_TABLE, "report_defect_owners.csv"))
+                   for r in owner_rows)
     return Rules(tuple(thresholds), weights, tiers, owners, from_warehouse)
 
 
@@ -185,11 +225,15 @@ def load_mart_verdicts(con, month: str) -> dict[str, MartVerdict] | None:
 # --------------------------------------------------------------------------- ranking
 
 
-def rank_in_tiers(depts: list, rules: Rules, mart: dict[str, MartVerdict] | None) -> list:
+def rank_in_tiers(depts: list, rules: Rules, mart: dict[str, MartVerdict] | None, criticised=None) -> list:
     """Set each department's tier, score and rank; return them in the 通报's order (tier, then rank; unranked last).
 
     From the mart when it judged the department; else here: competition ranking (1, 2, 2, 4) within the tier by
-    (criticised last, score descending); a department without records (or without any rate) is not ranked."""
+    (criticised last, score descending); a department without records (or without any rate) is not ranked.
+    ``criticised(d)``: what puts a department after the uncriticised ones (default: its verdict is 通报批评; the
+    quarterly/annual 通报: criticised in any month of the period, report/periodic.py)."""
+    if criticised is None:
+        criticised = lambda d: d.verdict == "criticise"  # noqa: E731
     for d in depts:
         m = (mart or {}).get(d.department)
         if m is not None:
@@ -205,10 +249,10 @@ def rank_in_tiers(depts: list, rules: Rules, mart: dict[str, MartVerdict] | None
         if d.reported and d.score is not None:
             by_tier.setdefault(d.tier_order, []).append(d)
     for ds in by_tier.values():
-        ds.sort(key=lambda d: (d.verdict == "criticise", -d.score, d.department))
+        ds.sort(key=lambda d: (criticised(d), -d.score, d.department))
         prev_key, prev_rank = None, 0
         for i, d in enumerate(ds, start=1):
-            key = (d.verdict == "criticise", d.score)
+            key = (criticised(d), d.score)
             d.rank = prev_rank if key == prev_key else i
             prev_key, prev_rank = key, d.rank
     return sorted(depts, key=lambda d: (d.tier_order, d.rank is None, d.rank or 0,

@@ -4,10 +4,16 @@ A period's figures are the sums of its months' figures as issued (report/issuanc
 month's 通报), never tonight's marts: what was sent out adds up. Rates are recomputed from the summed counts
 (合规率 = Σ合规条数 ÷ Σ报送条数 …), never averaged over months. A period with a month that was not issued is
 refused, naming the months to issue first; the previous period is compared only when all of its months were
-issued too. The period's ranking uses the monthly ranking rule (model._sort_key) on the summed counts; 表扬 and
-通报批评 are the months' verdicts as issued (how many months each department was praised or criticised), not a
-new judgement; the 整改 figures are those of the months' 整改清单 as issued. Changes since a month was issued
-are listed (issued vs now) in 更正情况 but do not change the period's figures.
+issued too. 表扬 and 通报批评 are the months' verdicts as issued (how many months each department was praised or
+criticised), not a new judgement; the 整改 figures are those of the months' 整改清单 as issued. Changes since a
+month was issued are listed (issued vs now) in 更正情况 but do not change the period's figures.
+
+The period's ranking is the monthly one (report/judgement.py rank_in_tiers, the one scorer): within the tiers
+(市直部门 / 区（县）部门), by the composite score of the period's rates recomputed from the summed counts (合规率 as
+judged: Σ评定口径合规条数 ÷ Σ报送条数), with the rules the period's last month was judged by (rules.json of its
+issue, report/issuance.py — never today's seeds). "Criticised" for a period means 通报批评 in any issued month of the
+period (what the departments were told; no new verdict is made for a quarter or a year): such a department ranks
+after every department of its tier that was never criticised in the period.
 """
 from __future__ import annotations
 
@@ -34,6 +40,8 @@ from .issuance import (
     department_rows, figure_rows, find_corrections, mark_title, months_of, period_kind, period_zh, previous_period,
     _check_issue_allowed,
 )
+from . import judgement as J
+from . import period_ranking as PR
 from .model import Counts, Department, Group, MartRow, MonthData, MonthTotal, Violation, _assign_ranks, _sort_key, total
 from .pdf import render_pdf
 
@@ -45,7 +53,8 @@ DOC_NUMBER = {"quarter": lambda q: 12 + q, "year": lambda _: 17}
 
 PERIOD_RULE = (
     "本通报的数字为本期各月已印发通报冻结的数字之和（各月以最新印发的版本为准），比率由合计的条数重新计算"
-    "（如合规率＝各月合规条数之和÷各月报送条数之和），不对各月比率取平均；排名规则同月度通报，按本期合计计算。"
+    "（如合规率＝各月合规条数之和÷各月报送条数之和），不对各月比率取平均；排名规则同月度通报，综合得分按本期合计"
+    "重新计算的比率和本期末月通报所据的评定规则计算；本期任一月被通报批评的部门排在本组从未被通报批评的部门之后。"
     "表扬、通报批评为各月通报的评定次数。各月通报印发后数据的变动列于“已通报数据变动”，不改变本期数字。"
 )
 
@@ -61,6 +70,14 @@ class PeriodData:
     verdicts: dict[str, dict[str, dict]]  # month -> department -> issued department row
     prev_available: bool
     corrections: list[Correction] = field(default_factory=list)
+    rules: J.Rules | None = None  # the rules the ranking used: those the period's last month was judged by
+    rules_month: str | None = None  # the month whose issue kept them (None: the published build's, see rules_note)
+    criticised: frozenset = frozenset()  # departments criticised in any issued month of the period
+    month_rules: dict = field(default_factory=dict)  # month -> the Rules its issue kept (None: not kept)
+
+    @property
+    def rules_note(self) -> str:
+        return PR.rules_note(self.months, self.month_rules, self.rules, self.rules_month)
 
 
 def _sum_rows(period: str, rows: list[MartRow]) -> list[MartRow]:
@@ -77,7 +94,9 @@ def _sum_rows(period: str, rows: list[MartRow]) -> list[MartRow]:
                            compliance_rate=_f(c.compliance_rate), late_rate=_f(c.late_rate),
                            on_time_rate=_f(Fraction(c.date_readable - c.late, c.date_readable)
                                            if c.date_readable else None),
-                           code_error_rate=_f(c.code_error_rate), completeness_rate=None))
+                           code_error_rate=_f(c.code_error_rate), completeness_rate=None,
+                           judged_compliant=None if any(r.judged_compliant is None for r in rs)
+                           else sum(r.judged_compliant for r in rs)))
     return out
 
 
@@ -101,6 +120,8 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
     monthly_rows = {m: store.figures(issues[m]) for m in months}
     verdicts = {m: store.departments(issues[m]) for m in months}
     rows = _sum_rows(period, [r for m in months for r in monthly_rows[m]])
+    month_rules, rules, rules_month = PR.period_rules(warehouse, store, issues)
+    criticised = frozenset(code for m in months for code, v in verdicts[m].items() if v.get("verdict") == "criticise")
 
     prev = previous_period(period)
     prev_months = months_of(prev)
@@ -112,7 +133,8 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
         for r in rs:
             by[r.department].append(r)
         return {d: Department(d, x[-1].department_name, x[-1].district, total(r.counts for r in x),
-                              tuple(r.dataset for r in x), tuple(r.dataset for r in x if r.is_missing_report))
+                              tuple(r.dataset for r in x), tuple(r.dataset for r in x if r.is_missing_report),
+                              judged_compliant=PR.judged_sum(x))
                 for d, x in sorted(by.items())}
 
     # departments that sent nothing any month but were 报送失败 in an issued month still belong in the period
@@ -126,8 +148,8 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
     for code, d in depts.items():
         d.prev = prev_depts[code].counts if code in prev_depts else None
         d.datasets = tuple(x for x in d.datasets if x)
-    ranked = sorted(depts.values(), key=lambda d: _sort_key(d.counts, d.department))
-    _assign_ranks(ranked, lambda d: d.counts)
+    # the monthly ranking (tiers, composite score, criticised last), by the period's recomputed rates
+    ranked = J.rank_in_tiers(list(depts.values()), rules, None, criticised=lambda d: d.department in criticised)
 
     def groups(key_of, label_of, cur: list[Department], before: dict[str, Department], missing_of) -> list[Group]:
         by: dict[str, list[Department]] = defaultdict(list)
@@ -174,7 +196,9 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
         items={}, thresholds=(), prev_departments=prev_depts,
     )
     monthly = {m: {d: c for d, c in _by_dept(monthly_rows[m]).items()} for m in months}
-    return PeriodData(period, kind, months, issues, md, monthly, verdicts, prev_available)
+    md.rules = rules
+    return PeriodData(period, kind, months, issues, md, monthly, verdicts, prev_available, rules=rules,
+                      rules_month=rules_month, criticised=criticised, month_rules=month_rules)
 
 
 def _by_dept(rows: list[MartRow]) -> dict[str, Counts]:
@@ -231,21 +255,24 @@ def department_table(pd: PeriodData) -> T.Table:
         praised = sum(1 for m in pd.months if pd.verdicts[m].get(d.department, {}).get("verdict") == "praise")
         criticised = sum(1 for m in pd.months if pd.verdicts[m].get(d.department, {}).get("verdict") == "criticise")
         failed = sum(1 for m in pd.months if pd.verdicts[m].get(d.department, {}).get("submission_failed"))
-        rows.append([d.rank, d.department, d.department_name, d.district, c.records, c.compliant, c.compliance_rate,
+        rows.append([d.rank, d.department, d.department_name, d.tier_zh or None, d.district, c.records, c.compliant,
+                     c.compliance_rate,
                      None if p is None else _delta(c.compliance_rate, p.compliance_rate), c.late, c.date_readable,
                      c.late_rate, None if p is None else _delta(c.late_rate, p.late_rate), c.code_check,
-                     c.code_error + c.code_conflict, c.code_error_rate, months_missing, failed, praised, criticised])
+                     c.code_error + c.code_conflict, c.code_error_rate, months_missing, failed, praised, criticised,
+                     J.score_zh(d.score)])
     return T.Table(
         key="departments", sheet="部门排名", title="表2  各部门本期报送质量排名",
         columns=[T.Col("排名", "num", 9), T.Col("部门编码", "text", 14, pdf=False), T.Col("部门", "text", 34),
-                 T.Col("所属区域", "text", 15), T.Col("报送条数", "int", 15), T.Col("合规条数", "int", 14, pdf=False),
+                 T.Col("分组", "text", 15), T.Col("所属区域", "text", 15, pdf=False), T.Col("报送条数", "int", 15), T.Col("合规条数", "int", 14, pdf=False),
                  T.Col("合规率", "rate", 16), T.Col("合规率环比（百分点）", "pp", 16),
                  T.Col("迟报条数", "int", 14, pdf=False), T.Col("决定日期可识别条数", "int", 14, pdf=False),
                  T.Col("迟报率", "rate", 15), T.Col("迟报率环比（百分点）", "pp", 16, pdf=False),
                  T.Col("重错码校验条数", "int", 14, pdf=False), T.Col("错码及重码条数", "int", 14, pdf=False),
                  T.Col("重错码率", "rate3", 16), T.Col("漏报月数", "int", 12), T.Col("报送失败月数", "int", 12, pdf=False),
-                 T.Col("表扬（次）", "int", 12), T.Col("通报批评（次）", "int", 13)],
-        rows=rows, note=T.RANKING_RULE.replace("当月", "本期").replace("本月", "本期").replace("上月", "上期"),
+                 T.Col("表扬（次）", "int", 12), T.Col("通报批评（次）", "int", 13),
+                 T.Col("综合得分", "text", 14, pdf=False)],
+        rows=rows, note=PR.ranking_rule_zh(pd.rules, pd.rules_note),
         row_styles=[None] * len(rows),
     )
 
@@ -427,13 +454,13 @@ def build_period_document(pd: PeriodData, *, as_of: date, issuer_cfg: Issuer) ->
     add = doc.blocks.append
     headline, depts = headline_table(pd), department_table(pd)
     districts, datasets = T.district_table(md), T.dataset_table(md)
-    districts.note = "按部门所属区域汇总本期各部门记录数后计算比率；排序规则同表2。"
+    districts.note = "按部门所属区域汇总本期各部门记录数后计算比率；按合规率从高到低排序，合规率相同的按迟报率从低到高排序。"
     datasets.note = "漏报项数：应报送该数据集而当月未报送的部门×月数。"
     trend, dept_trend = trend_table(pd), monthly_department_table(pd)
     verdicts, violations, rect = verdict_table(pd), violation_table(pd), rectification_table(pd)
     corrections = correction_table(pd.corrections, title="表9  各月通报印发后的数据变动（更正）")
     sources, definitions = sources_table(pd), T.definition_table()
-    definitions.rows = definitions.rows + [["季度、年度通报", PERIOD_RULE]]
+    definitions.rows = definitions.rows + [["季度、年度通报", PERIOD_RULE], ["本期排名规则", PR.ranking_rule_zh(pd.rules, pd.rules_note)]]
 
     add(Para(f"为提升“双公示”信用信息归集质量，{issuer}对{pz}（{month_zh(pd.months[0])}至{month_zh(pd.months[-1])}）"
              "各部门报送的行政许可、行政处罚信息的质量情况进行了汇总，现将有关情况通报如下。"
@@ -451,7 +478,9 @@ def build_period_document(pd: PeriodData, *, as_of: date, issuer_cfg: Issuer) ->
              + ("" if pd.prev_available else f"{period_zh(md.prev_month)}有月份的通报未印发，不计环比。")))
     add(TableBlock(headline))
     add(Heading("二、各部门报送质量排名"))
-    add(Para("各部门本期报送质量排名见表2（按本期合计的合规率从高到低排序，合规率相同的按迟报率从低到高排序）。"))
+    tiers = "、".join(t.tier_zh for t in sorted(pd.rules.tiers, key=lambda t: t.tier_order))
+    add(Para(f"各部门本期报送质量排名见表2（{tiers}分别排名；组内按本期合计计算的综合得分从高到低排序，"
+             "本期任一月被通报批评的部门排在从未被通报批评的部门之后；排名规则见附件）。"))
     add(TableBlock(depts))
     add(Heading("三、分区域、分数据集情况"))
     add(TableBlock(districts))

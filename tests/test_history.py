@@ -20,8 +20,9 @@ def history_db(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
     warehouse = root / "credit.duckdb"
     write_raw(warehouse, penalty=[
-        # shown through 2026-11-22 (3 years from 2023-11-23, old regime), expired from 2026-11-23
-        penalty("H-ENDS", decision_date="2023-11-23", drop_date=date(2023, 11, 24)),
+        # shown through 2026-11-22 (3 years from 2023-11-22, old regime: 民法典 第二百零二条, the period ends on the
+        # corresponding day), expired from 2026-11-23
+        penalty("H-ENDS", decision_date="2023-11-22", drop_date=date(2023, 11, 23)),
         penalty("H-STAYS", decision_date="2026-11-06", drop_date=date(2026, 11, 17)),
     ], as_of=DAY_2)
     dbt_build(warehouse, DAY_1, root / "target")

@@ -258,6 +258,8 @@ def build_rows():
     p.append(penalty("W-NEW-MINOR", decision_date="2026-05-06", drop_date=date(2026, 5, 7), severity="轻微"))
     p.append(penalty("W-MULTI", decision_date="2026-05-06", drop_date=date(2026, 5, 7), penalty_category="警告、吊销许可证"))
     p.append(penalty("W-WARN-MARKET", penalty_category="警告", department="scjgj"))
+    # a 程序类型 the code list does not know, from a 市场监管 department: published as 普通程序, on the 整改清单
+    p.append(penalty("W-PROCEDURE-GARBAGE", department="scjgj", procedure_type="快速办理"))
     p.append(penalty("W-WARN-OTHER", penalty_category="警告", decision_date="2025-06-03", drop_date=date(2025, 6, 4)))
     p.append(penalty("W-ID-IN-TEXT", violation_facts="当事人身份证号11010519491231002X在现场"))
     # ID numbers as people write them, in every text the public view shows

@@ -81,7 +81,9 @@ def test_spark_and_duckdb_build_identical_marts(spark_build, sample_build):
             "marts.dual_disclosure_compliance", "audit.reconciliation"} <= tables
     assert published_tables(con, "spark") == tables
     differences, compared = {}, {}
-    for table in sorted(tables):
+    # audit.issued_*: what the center issued from each warehouse (通报, entity reports: registers kept beside it and
+    # copied in by publish), a record of actions on that warehouse, not something the engine computes
+    for table in sorted(t for t in tables if not t.startswith("audit.issued_")):
         duck_cols, duck_sql = comparable(con, "duck", table)
         spark_cols, spark_sql = comparable(con, "spark", table)
         assert spark_cols == duck_cols, table

@@ -614,7 +614,7 @@ def test_xlsx_two_row_header(tmp_path):
 
 def test_lineage_never_null_and_ledger_balances(tmp_path):
     put(tmp_path, f"{DEPT}/{DAY}/a.csv", penalty_csv(10))
-    put(tmp_path, f"swj/2026-11-02/b.csv", penalty_csv(10, 50), "gbk")
+    put(tmp_path, "swj/2026-11-02/b.csv", penalty_csv(10, 50), "gbk")
     write_xlsx(tmp_path / "zjj" / "2026-11-03" / "c.xlsx", {"许可": [labels("license")] + dataset_rows("license", 7)})
     con, res = ingest(tmp_path, load_id="night-1")
     assert res.load_id == "night-1" and res.rows_loaded == 27

@@ -7,7 +7,6 @@ Every file is made here; the real public files of ../shared/realdata are exercis
 from __future__ import annotations
 
 import csv
-import io
 import shutil
 import sys
 from datetime import date
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dagster_project.cli import main as credit_main  # noqa: E402
 from dagster_project.ingest import ingest_drops  # noqa: E402
-from dagster_project.ingest.headers import AliasIndex, _loose, normalize_header  # noqa: E402
+from dagster_project.ingest.headers import AliasIndex, normalize_header  # noqa: E402
 from dagster_project.ingest.seeds import ALL_DATASETS, ANY_COLUMN, LAYOUT_RULE_KINDS, load_seeds  # noqa: E402
 from dagster_project.ingest.suggest import suggest_file  # noqa: E402
 from dagster_project.paths import SEEDS_DIR  # noqa: E402

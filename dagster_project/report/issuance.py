@@ -41,7 +41,7 @@ from pathlib import Path
 
 from .content import Para, TableBlock, Document
 from .errors import ReportError
-from .fmt import date_zh, dataset_zh, fmt_int, fmt_pct, month_zh, shift_month
+from .fmt import date_zh, dataset_zh, fmt_int, month_zh, shift_month
 from .model import MONTH_RE, TREND_MONTHS, Counts, MartRow, MonthData, delta
 from . import judgement as J
 from . import tables as T

@@ -20,7 +20,6 @@ import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 
 from ..paths import SEEDS_DIR
 from .errors import ReportError

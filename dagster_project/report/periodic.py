@@ -32,7 +32,7 @@ from .charts import _Canvas, _pct_formatter, _style_ticks, font_properties
 from .content import REPORT_NAME, Annex, Document, Figure, Heading, Para, TableBlock, number_in_order, official_document
 from .errors import ReportError
 from .excel import write_report_workbook
-from .fmt import DATASET_ORDER, dataset_zh, date_zh, fmt_int, fmt_pct, month_zh
+from .fmt import DATASET_ORDER, dataset_zh, fmt_int, fmt_pct, month_zh
 from .html import render_html
 from .issuer import Issuer, load_issuer
 from .issuance import (

@@ -302,6 +302,20 @@ def test_suggest_names_the_closest_dataset_and_ready_to_paste_rows(tmp_path, cap
     assert not t.identified and t.header_row == 1
 
 
+def test_suggest_prints_no_id_number_from_headings_or_file_name(tmp_path, capsys):
+    """An operator's terminal and pasted seed rows are not the place for a person's ID number: a file whose
+    "header" is a data row (or whose name carries one) is shown redacted."""
+    from dagster_project import pii
+
+    person = "11010519491231002X"
+    f = put(tmp_path, f"经办人{person}.csv", csv_text(["张三", f"{person[:6]} {person[6:]}", "罚款"] + ENV_HEADER[3:], ENV_ROWS))
+    credit_main(["layouts", "suggest", str(f)])
+    printed = capsys.readouterr()
+    text = printed.out + printed.err
+    assert pii.ID_REDACTED in text
+    assert not pii.find_id_numbers(text)
+
+
 def test_suggest_on_a_missing_file_is_a_usage_error(tmp_path, capsys):
     assert credit_main(["layouts", "suggest", str(tmp_path / "nope.csv")]) == 2
 

@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from dagster_project import pii
+
 from .headers import HEADER_SEARCH_ROWS, AliasIndex, HeaderFailure, HeaderMatch, detect_header, normalize_header
 from .seeds import COMMON, Seeds, load_seeds
 
@@ -212,16 +214,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_layouts(args) -> int:
     path: Path = args.file
     if not path.is_file():
-        print(f"credit: 找不到文件 / no such file: {path}", file=sys.stderr)
+        _say(f"credit: 找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
     seeds = load_seeds()
     try:
         tables = suggest_file(path, seeds)
     except Exception as e:  # noqa: BLE001 - an unreadable file: say so in one line
-        print(f"credit: 无法读取文件 / cannot read {path}: {type(e).__name__}: {e}", file=sys.stderr)
+        _say(f"credit: 无法读取文件 / cannot read {path}: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
     if not tables:
-        print(f"credit: 文件中没有可读的表格 / no table in {path}", file=sys.stderr)
+        _say(f"credit: 文件中没有可读的表格 / no table in {path}", file=sys.stderr)
         return 2
-    print(format_suggestions(path, tables, seeds))
+    _say(format_suggestions(path, tables, seeds))
     return 0
+
+
+def _say(text: str, file=None) -> None:
+    """Print for the operator with any ID number redacted: a header row may be a data row, a file name may carry one."""
+    print(pii.scrub(text), file=file)

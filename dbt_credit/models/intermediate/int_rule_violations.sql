@@ -65,6 +65,19 @@
 {%- do named_checks.append(('ID_NO_IN_KEY_FIELD', col, contains_id_number(col))) %}
 {%- endfor %}
 
+{#- the generic rules read a field through its (dataset, column) pair in rule_fields: a melt of only those
+    fields, streamed into the filter that follows it (it is never kept) -#}
+{%- set melt_rule_fields %}
+        select s.submission_id, s.dataset, s.department, s.drop_date, s.loaded_at, f.column_name,
+            case f.column_name
+                {%- for col in checkable_columns %}
+                when '{{ col }}' then cast(s.{{ text_of.get(col, col) }} as {{ dbt.type_string() }})
+                {%- endfor %}
+            end as field_value
+        from submissions as s
+        inner join rule_fields as f on f.dataset = s.dataset
+{%- endset %}
+
 with submissions as (
 
     -- per row, so incremental: only the loads this model has not judged yet
@@ -93,67 +106,84 @@ code_lists as (
 
 ),
 
--- a long view of the fields the generic rules look at: (submission, column, value as sent)
-field_values as (
+datasets as (
 
-    select
-        s.submission_id,
-        s.dataset,
-        c.column_name,
-        case c.column_name
-            {%- for col in checkable_columns %}
-            when '{{ col }}' then cast(s.{{ text_of.get(col, col) }} as {{ dbt.type_string() }})
-            {%- endfor %}
-        end as field_value
-    from submissions as s
-    inner join column_labels as c
-        on c.dataset in ('common', s.dataset)
+    select distinct dataset from column_labels where dataset <> 'common'
+
+),
+
+-- per dataset, the fields a generic rule reads: required ones, and those a code list of the dataset governs
+-- (a list column that belongs to the other dataset is never judged). A few per dataset, not every field.
+rule_fields as (
+
+    select d.dataset, c.column_name,
+        bool_or(c.required) as is_required,
+        bool_or(l.column_name is not null) as is_coded
+    from datasets as d
+    inner join column_labels as c on c.dataset in ('common', d.dataset)
+    left join (select distinct dataset, column_name from code_lists) as l
+        on l.column_name = c.column_name and l.dataset in ('all', d.dataset)
     where c.column_name in ({% for col in checkable_columns %}'{{ col }}'{{ ", " if not loop.last }}{% endfor %})
+    group by d.dataset, c.column_name
 
 ),
 
 required_violations as (
 
-    select f.submission_id, 'REQUIRED' as rule_id, f.column_name, cast(null as {{ dbt.type_string() }}) as offending_value
-    from field_values as f
-    inner join column_labels as c
-        on c.column_name = f.column_name and c.dataset in ('common', f.dataset)
-    where c.required and f.field_value is null
+    select submission_id, dataset, department, drop_date, loaded_at, 'REQUIRED' as rule_id, column_name,
+        cast(null as {{ dbt.type_string() }}) as offending_value
+    from ({{ melt_rule_fields }} and f.is_required) as m
+    where field_value is null
 
 ),
 
--- multi-valued fields (处罚类别) are checked item by item
-code_list_values as (
+-- the code-listed values are judged once per distinct (dataset, field, value): a handful of spellings, however
+-- many rows carry them; multi-valued fields (处罚类别) are checked item by item
+coded_values as (
 
-    select f.submission_id, f.dataset, f.column_name, f.field_value,
-        {{ explode_list("case when f.column_name = 'penalty_category' then "
-                        ~ split_trimmed('f.field_value', '[;；、,，]') ~ " else " ~ list_of('f.field_value') ~ " end") }} as item
-    from field_values as f
-    where f.field_value is not null
-      and f.column_name in (select distinct column_name from code_lists)
+    select distinct dataset, column_name, field_value
+    from ({{ melt_rule_fields }} and f.is_coded) as m
+    where field_value is not null
+
+),
+
+coded_items as (
+
+    select dataset, column_name, field_value,
+        {{ explode_list("case when column_name = 'penalty_category' then "
+                        ~ split_trimmed('field_value', '[;；、,，]') ~ " else " ~ list_of('field_value') ~ " end") }} as item
+    from coded_values
+
+),
+
+bad_items as (
+
+    select i.dataset, i.column_name, i.field_value, i.item
+    from coded_items as i
+    where not exists (
+        select 1 from code_lists as l
+        where l.column_name = i.column_name
+          and l.dataset in ('all', i.dataset)
+          and (i.item = l.code or (l.allow_prefix and substr(i.item, 1, length(l.code)) = l.code))
+    )
 
 ),
 
 code_list_violations as (
 
-    select v.submission_id, 'CODE_LIST' as rule_id, v.column_name, v.item as offending_value
-    from code_list_values as v
-    where not exists (
-        select 1 from code_lists as l
-        where l.column_name = v.column_name
-          and l.dataset in ('all', v.dataset)
-          and (v.item = l.code or (l.allow_prefix and substr(v.item, 1, length(l.code)) = l.code))
-    )
-      -- a list column that belongs to the other dataset is never judged
-      and exists (select 1 from code_lists as l where l.column_name = v.column_name and l.dataset in ('all', v.dataset))
+    select m.submission_id, m.dataset, m.department, m.drop_date, m.loaded_at, 'CODE_LIST' as rule_id,
+        m.column_name, b.item as offending_value
+    from ({{ melt_rule_fields }} and f.is_coded) as m
+    inner join bad_items as b
+        on b.dataset = m.dataset and b.column_name = m.column_name and b.field_value = m.field_value
 
 ),
 
 named_violations as (
 
     {%- for rule_id, col, condition in named_checks %}
-    select submission_id, '{{ rule_id }}' as rule_id, '{{ col }}' as column_name,
-        cast({{ text_of.get(col, col) }} as {{ dbt.type_string() }}) as offending_value
+    select submission_id, dataset, department, drop_date, loaded_at, '{{ rule_id }}' as rule_id,
+        '{{ col }}' as column_name, cast({{ text_of.get(col, col) }} as {{ dbt.type_string() }}) as offending_value
     from submissions
     where coalesce({{ condition }}, false)
     {{ "union all" if not loop.last }}
@@ -163,7 +193,7 @@ named_violations as (
 
 all_violations as (
 
-    select distinct * from required_violations
+    select * from required_violations
     union
     select * from code_list_violations
     union
@@ -176,7 +206,7 @@ all_violations as (
 masked as (
 
     select
-        submission_id, rule_id, column_name,
+        submission_id, dataset, department, drop_date, loaded_at, rule_id, column_name,
         case when column_name in ('id_no', 'legal_rep_id_no') then {{ mask_id_no('offending_value') }}
              else {{ redact_id_numbers('offending_value') }} end as offending_value
     from all_violations
@@ -188,10 +218,10 @@ final as (
     select
         md5(v.submission_id || '|' || v.rule_id || '|' || v.column_name || '|' || coalesce(v.offending_value, '')) as violation_id,
         v.submission_id,
-        s.dataset,
-        s.department,
-        s.drop_date,
-        s.loaded_at,
+        v.dataset,
+        v.department,
+        v.drop_date,
+        v.loaded_at,
         v.rule_id,
         r.severity,
         v.column_name,
@@ -204,9 +234,8 @@ final as (
         end as rule_message_zh,
         v.offending_value
     from masked as v
-    inner join submissions as s on s.submission_id = v.submission_id
     inner join rules as r on r.rule_id = v.rule_id
-    left join column_labels as c on c.column_name = v.column_name and c.dataset in ('common', s.dataset)
+    left join column_labels as c on c.column_name = v.column_name and c.dataset in ('common', v.dataset)
 
 )
 

@@ -8,18 +8,9 @@ Importing this package does not import Great Expectations (that happens when a s
 a broken GX install shows up as failed gate results, not as an import error here).
 """
 from dagster_project.gates.hold import HeldRecord, blamed_records, hold_records
-from dagster_project.gates.runner import (
-    AUDIT_TABLE,
-    GateAuditWriteError,
-    GateBlocked,
-    GateResult,
-    SuiteOutcome,
-    raise_if_blocked,
-    resolve_params,
-    run_suite,
-    run_suites,
-    write_gate_results,
-)
+from dagster_project.gates.audit import AUDIT_TABLE, write_gate_results
+from dagster_project.gates.results import GateAuditWriteError, GateBlocked, GateResult, SuiteOutcome, raise_if_blocked
+from dagster_project.gates.runner import resolve_params, run_suite, run_suites
 from dagster_project.gates.suites import (
     SEVERITIES,
     ExpectationSpec,

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster_project.gates.runner import NO_ID_NUMBERS, SuiteOutcome, id_number_offenders
-from dagster_project.gates.suites import Suite
+from dagster_project.gates.id_scan import id_number_offenders
+from dagster_project.gates.results import SuiteOutcome
+from dagster_project.gates.suites import NO_ID_NUMBERS, Suite
 
 HELD_TABLE = "audit.gate_held_records"
 HELD_DDL = """

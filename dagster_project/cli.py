@@ -193,19 +193,19 @@ def run_build(drops: Path, warehouse: Path, as_of: str | None, engine: str | Non
     resolve(warehouse)  # a missing or different person key stops here, before anything is written (exit 2)
     with warehouse_lock(warehouse):
         resolve(warehouse, record=True)  # the first build records the key's fingerprint
-        os.environ.update(settings.environment())
         return _execute_nightly(settings, dagster_home)
 
 
 def _execute_nightly(settings, dagster_home: Path | None = None) -> dict:
-    from dagster_project.definitions import defs
+    from dagster_project.definitions import WarehouseResource, defs
 
     job = defs.resolve_job_def("nightly_build")
     log_dir = Path(str(settings.warehouse) + ".logs")
     log_dir.mkdir(parents=True, exist_ok=True)
     log_file = log_dir / f"{datetime.now():%Y%m%dT%H%M%S}.log"
     # the summary below says what failed and why; Dagster's own step logs stay in the run's event log
-    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    # the build's settings reach every step as the `warehouse` resource's config, as a run from the UI passes them
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}, **WarehouseResource.of(settings).run_config()}
     from dagster_project.instance import dagster_home as resolve_home, open_instance
     from dagster_project.progress import BuildOutput
     from dagster_project.settings import gate_docs_dir
@@ -508,7 +508,9 @@ def entry() -> None:
     """Console-script entry: exit without interpreter teardown, where DuckDB 2.0's bindings print
     harmless nanobind "leaked" noise to stderr (every connection is closed by then). Exiting that way leaves
     multiprocessing's resource tracker (a child process, started by dbt's adapter) to release a semaphore and
-    warn about it on the user's terminal: the tracker inherits this filter and stays quiet."""
+    warn about it on the user's terminal: the tracker inherits this filter and stays quiet. The one write to
+    os.environ in the package, at process entry before anything runs: the tracker is started by dbt's
+    adapter code, not by us, and inherits only the process environment."""
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
     code = main()
     sys.stdout.flush()

@@ -1,39 +1,170 @@
-"""The dbt project as Dagster sees it, and where dbt's artifacts go.
+"""The dbt project as Dagster sees it, and the one way this package starts dbt.
+
+Every dbt command (the nightly build's two steps, the parse that makes the manifest, the Spark export,
+`credit docs`, the tests' fixture) goes through CreditDbtCliResource: dagster-dbt's resource, with the
+environment built from the build's settings (dbt_environment) and passed to the dbt process only, never
+written into this process's os.environ.
 
 dbt's artifacts (target/, logs/, partial_parse.msgpack) live beside the warehouse, in `<warehouse>.dbt/`
 (settings.dbt_dir), never in the dbt project: an installed package is read-only, and two warehouses built on
-one machine must not share parse state. dagster-dbt gives every dbt invocation its own folder under
-DBT_TARGET_PATH and seeds it with DBT_TARGET_PATH/partial_parse.msgpack; keep_partial_parse() hands the
-invocation's fresh copy back so the next one starts warm, and prune_dbt_runs() keeps the last KEEP_BUILDS runs.
+one machine must not share parse state. Each invocation gets its own folder there (invocation_target_path),
+seeded with the warehouse's partial_parse.msgpack; keep_partial_parse() hands the invocation's fresh copy
+back so the next one starts warm, and prune_dbt_runs() keeps the last KEEP_BUILDS runs.
+
+The manifest Dagster defines the dbt assets from belongs to the code, not to a warehouse (the code location
+loads before, and without, knowing which warehouse a run writes): manifest_target_dir().
 """
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import types
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
-from dagster_project.paths import DBT_PROJECT_DIR
-from dagster_project.settings import KEEP_BUILDS, dbt_target_dir, dies_with_parent, warehouse_from_env
+from dagster_project.paths import DBT_PROJECT_DIR, INSTALLED, PROJECT_ROOT
+from dagster_project.person_key import resolve as resolve_person_key
+from dagster_project.settings import KEEP_BUILDS, BuildSettings, dbt_target_dir, dies_with_parent
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def manifest_target_dir() -> Path:
-    """Where the manifest Dagster loads at import lives: DBT_TARGET_PATH when set (a run's environment), else
-    the target folder of CREDIT_WAREHOUSE (or the default warehouse)."""
+    """Where the manifest the code location loads lives: DBT_TARGET_PATH when an operator sets it (absolute),
+    else a folder of this checkout (build/dbt-manifest) or, for an installed package (read-only), of this
+    user's cache, one per installed dbt project."""
     env = os.environ.get("DBT_TARGET_PATH")
     if env and Path(env).is_absolute():
         return Path(env)
-    return dbt_target_dir(warehouse_from_env())
+    if not INSTALLED:
+        return PROJECT_ROOT / "build" / "dbt-manifest"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "credit-warehouse" / f"dbt-manifest-{hashlib.sha1(str(DBT_PROJECT_DIR).encode()).hexdigest()[:12]}"
 
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=manifest_target_dir())
+
+
+def dbt_executable() -> str:
+    """The dbt installed with this interpreter (.venv/bin/dbt), so `.venv/bin/credit` works without an
+    activated venv; else whatever `dbt` is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_environment(settings: BuildSettings) -> dict[str, str]:
+    """What a build's dbt process reads (profiles.yml, macro as_of(), person_key_hash): the settings' variables
+    and the person key (person_key.PersonKeyError when it is missing or not the warehouse's)."""
+    return {**settings.environment(), "CREDIT_PERSON_KEY": resolve_person_key(settings.warehouse)}
+
+
+class CreditDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, three changes:
+
+    - cli(env=...): variables for this dbt process only (dagster-dbt passes os.environ; a build's settings
+      are not global state). dagster-dbt's own variables (its DBT_TARGET_PATH, a subset run's
+      DBT_INDIRECT_SELECTION) win over them; they win over the inherited environment.
+    - its dbt process dies with the process that started it (settings.dies_with_parent): dagster-dbt offers no
+      hook into its subprocess.Popen, so cli() hands dagster-dbt's module a Popen that adds the guard and the
+      variables (tests/test_ops_attacks.py kills the parent and watches the child go).
+    - no `dbt --version` subprocess on every run to learn the version (2 s of every night), and no dbt adapter
+      loaded into this process (dagster-dbt uses it only for fetch_column_metadata/fetch_row_counts, which
+      this project does not call: definitions._with_table_metadata reads DuckDB itself)."""
+
+    def cli(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs):
+        with _dbt_popen(env or {}):
+            return super().cli(args, **kwargs)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
+        return None
+
+    @cached_property
+    def _cli_version(self):
+        from importlib.metadata import PackageNotFoundError, version as installed_version
+
+        from packaging import version
+
+        ours = Path(dbt_executable())
+        if ours.is_file() and Path(self.dbt_executable).resolve() == ours.resolve():
+            try:
+                return version.parse(installed_version("dbt-core"))
+            except PackageNotFoundError:
+                pass
+        return super()._cli_version
+
+
+def dbt_resource(profiles_dir: Path | None = None) -> CreditDbtCliResource:
+    """The resource every dbt command of this package runs through (the Definitions' `dbt` resource too)."""
+    return CreditDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable(),
+                                **({"profiles_dir": str(profiles_dir)} if profiles_dir else {}))
+
+
+@contextmanager
+def _dbt_popen(env: Mapping[str, str]):
+    """While dagster-dbt starts dbt (DbtCliInvocation.run: subprocess.Popen in dagster_dbt's
+    core/dbt_cli_invocation.py), its module sees a subprocess whose Popen passes preexec_fn=dies_with_parent()
+    and adds `env` to the environment dagster-dbt built."""
+    from dagster_dbt.core import dbt_cli_invocation as module
+
+    preexec = dies_with_parent()
+    original = module.subprocess
+    if original is not subprocess:  # someone else's wrapper: leave it
+        yield
+        return
+
+    def popen(*args, **kwargs):
+        if preexec is not None:  # Linux
+            kwargs.setdefault("preexec_fn", preexec)
+        built = kwargs.get("env") or dict(os.environ)
+        # a variable dagster-dbt set itself differs from the inherited one: that one stays
+        ours = {k: v for k, v in env.items() if built.get(k) == os.environ.get(k)}
+        kwargs["env"] = {**built, **ours}
+        return subprocess.Popen(*args, **kwargs)
+
+    module.subprocess = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
+    try:
+        yield
+    finally:
+        module.subprocess = original
+
+
+def run_dbt(args: Sequence[str], *, env: Mapping[str, str], target_path: Path, profiles_dir: Path | None = None):
+    """One dbt command outside an asset (parse, docs, the Spark export, test fixtures), waited for silently;
+    its artifacts and dbt.log in target_path. Returns dagster-dbt's invocation: is_successful(), get_error()."""
+    target_path = Path(target_path)
+    target_path.mkdir(parents=True, exist_ok=True)
+    invocation = dbt_resource(profiles_dir).cli(list(args), env=env, target_path=target_path, raise_on_error=False)
+    invocation.is_successful()  # reads dbt's (JSON) output to the end without echoing it
+    return invocation
+
+
+def dbt_failure(invocation) -> str:
+    """What a failed dbt command said: its error lines, and where its log is."""
+    return str(invocation.get_error() or "")
+
+
+def invocation_target_path(context, warehouse: Path) -> Path:
+    """<warehouse>.dbt/target/<op>-<first 7 of the run id>-<7 random hex> (dagster-dbt's naming, which
+    prune_dbt_runs reads), seeded with the warehouse's partial_parse.msgpack (else the manifest's) so the
+    invocation parses only what changed."""
+    target = dbt_target_dir(warehouse)
+    path = target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    path.mkdir(parents=True)
+    for seed in (target / PARTIAL_PARSE, Path(dbt_project.target_path) / PARTIAL_PARSE):
+        if seed.is_file():
+            shutil.copyfile(seed, path / PARTIAL_PARSE)
+            break
+    return path
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
@@ -47,31 +178,25 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return newest
 
 
-def ensure_manifest(project: DbtProject = dbt_project) -> Path:
-    """`dbt parse` when the manifest is missing or older than the project's files.
-
-    Dagster needs the manifest to define the dbt assets; a headless run (`credit run`, cron, tests) on a fresh
-    clone or install must make it. Parsing takes a few seconds, once; a lock keeps two processes of one
-    warehouse from parsing into the same folder at once. The parse also leaves partial_parse.msgpack there,
-    which dagster-dbt copies into each dbt invocation."""
+def prepare_manifest(project: DbtProject = dbt_project) -> Path:
+    """The manifest Dagster defines the dbt assets from. Under `dagster dev`, dagster-dbt's prepare_if_dev()
+    parses on every load; any other load (`credit run`, cron, tests, `dagster definitions validate`) parses
+    only when the manifest is missing or older than the project's files: a fresh clone or install has none,
+    and a night should not pay a dbt start to learn nothing. A lock keeps two processes from parsing into
+    the same folder at once."""
+    project.prepare_if_dev()
     manifest = Path(project.manifest_path)
-    target = manifest.parent
     if _fresh(manifest):
         return manifest
+    target = manifest.parent
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _fresh(manifest):  # another process parsed while this one waited
             return manifest
-        result = subprocess.run(
-            [sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(DBT_PROJECT_DIR),
-             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
-             "--log-path", str(target.parent / "logs"), "--quiet"],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, preexec_fn=dies_with_parent(),
-            env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},  # else dbt writes <project>/.user.yml
-        )
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+        done = run_dbt(["parse", "--quiet"], env={"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}, target_path=target)
+    if not done.is_successful():
+        raise RuntimeError(f"dbt parse failed:\n{dbt_failure(done)}")
     return manifest
 
 
@@ -91,7 +216,7 @@ def keep_partial_parse(invocation_dir: Path, target_dir: Path) -> None:
     os.replace(tmp, target_dir / PARTIAL_PARSE)
 
 
-# dagster-dbt names an invocation's folder <op name>-<first 7 of the run id>-<7 random hex>
+# an invocation's folder: <op name>-<first 7 of the run id>-<7 random hex> (invocation_target_path)
 _INVOCATION_DIR = re.compile(r"^(?P<op>.+)-(?P<run>[0-9a-f]{7})-(?P<uuid>[0-9a-f]{7})$")
 
 
@@ -110,4 +235,3 @@ def prune_dbt_runs(target_dir: Path, keep: int = KEEP_BUILDS) -> list[Path]:
     for d in removed:
         shutil.rmtree(d, ignore_errors=True)
     return removed
-

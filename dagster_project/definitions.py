@@ -9,18 +9,20 @@ import errno
 import json
 import os
 import shutil
-from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
-from functools import cached_property
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from pydantic import Field
 
 from dagster_project import gates
-from dagster_project.dbt_project import dbt_project, ensure_manifest, keep_partial_parse, prune_dbt_runs
+from dagster_project.dbt_project import (  # noqa: F401  (CreditDbtCliResource: the `dbt` resource's class)
+    CreditDbtCliResource, dbt_environment, dbt_project, dbt_resource, invocation_target_path, keep_partial_parse,
+    prepare_manifest, prune_dbt_runs,
+)
 from dagster_project.gates.datadocs import make_offline, write_index, write_site_summary
-from dagster_project.engines import builds_in_duckdb, check_engine, spark_available
+from dagster_project.engines import builds_in_duckdb, check_engine, engine_from_env, spark_available
 from dagster_project.spark_mirror import mirror_spark_build
 from dagster_project.ingest import ingest_drops
 from dagster_project.operations import build_operations
@@ -28,15 +30,15 @@ from dagster_project.person_key import PersonKeyError, resolve as resolve_person
 from dagster_project.paths import EXPECTATIONS_DIR
 from dagster_project.progress import stage
 from dagster_project.publish import publish
-from dagster_project.settings import (BuildSettings, connect_duckdb, dbt_build_args, dbt_executable, dbt_target_dir,
-                                      dies_with_parent, gate_docs_dir)
+from dagster_project.settings import (DEFAULT_DROPS, BuildSettings, connect_duckdb, dbt_build_args, dbt_target_dir,
+                                      gate_docs_dir, parse_as_of, warehouse_from_env)
 from dagster_project.workdays import write_workday_calendar
 
 RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
 WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 
-DBT_MANIFEST = ensure_manifest()
+DBT_MANIFEST = prepare_manifest()
 
 
 def group_owners(group: str) -> list[str]:
@@ -81,20 +83,30 @@ def table_metadata(con, relation: str) -> dict:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Paths and the as-of date of a build; empty values fall back to the CREDIT_* environment."""
+    """The build's settings: `credit run` passes them as this resource's run config; in the UI they are the
+    launchpad's resources.warehouse.config. A value left empty is read from the CREDIT_* environment of the
+    process running the job (`dagster dev`'s), at run time; nothing is written to it."""
 
-    drops_root: str = ""
-    warehouse: str = ""
-    as_of: str = ""
-    engine: str = ""
+    drops_root: str = Field(default="", description="drops root DIR/<department>/<YYYY-MM-DD>/<file> (empty: CREDIT_DROPS, else the sample drops)")
+    warehouse: str = Field(default="", description="the published DuckDB file analysts read (empty: CREDIT_WAREHOUSE, else build/credit.duckdb)")
+    as_of: str = Field(default="", description="YYYY-MM-DD fixing 'today' for every date rule (empty: CREDIT_AS_OF, else today)")
+    engine: str = Field(default="", description="what runs the dbt models: duckdb, spark or spark_cluster (empty: CREDIT_ENGINE, else duckdb)")
+
+    @classmethod
+    def of(cls, settings: BuildSettings) -> "WarehouseResource":
+        return cls(drops_root=str(settings.drops_root), warehouse=str(settings.warehouse),
+                   as_of=settings.as_of.isoformat(), engine=settings.engine)
+
+    def run_config(self) -> dict:
+        """This resource's config as a run's run_config entry (`credit run` passes it to the job)."""
+        return {"resources": {"warehouse": {"config": self.model_dump()}}}
 
     def settings(self) -> BuildSettings:
-        env = BuildSettings.from_env()
         return BuildSettings(
-            drops_root=Path(self.drops_root).resolve() if self.drops_root else env.drops_root,
-            warehouse=Path(self.warehouse).resolve() if self.warehouse else env.warehouse,
-            as_of=date.fromisoformat(self.as_of) if self.as_of else env.as_of,
-            engine=check_engine(self.engine) if self.engine else env.engine,
+            drops_root=Path(self.drops_root or os.environ.get("CREDIT_DROPS") or DEFAULT_DROPS).resolve(),
+            warehouse=Path(self.warehouse).resolve() if self.warehouse else warehouse_from_env(),
+            as_of=parse_as_of(self.as_of or os.environ.get("CREDIT_AS_OF")),
+            engine=check_engine(self.engine) if self.engine else engine_from_env(),
         )
 
 
@@ -157,60 +169,6 @@ def workday_calendar(warehouse: WarehouseResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={**table, "first_year": first, "last_year": last})
 
 
-class CreditDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, minus the `dbt --version` subprocess it starts on every run to learn the
-    version (2 s of every night): dbt-core is installed in this same environment, so its package metadata
-    says it. Falls back to dagster-dbt's own probe when dbt is not ours (another executable on PATH).
-
-    Its dbt process dies with the process that started it (settings.dies_with_parent): dagster-dbt offers no
-    hook into its subprocess.Popen, so cli() hands dagster-dbt's module a Popen that adds the guard
-    (tests/test_ops_attacks.py kills the parent and watches the child go)."""
-
-    def cli(self, *args, **kwargs):
-        with _dbt_children_die_with_parent():
-            return super().cli(*args, **kwargs)
-
-    @cached_property
-    def _cli_version(self):
-        from importlib.metadata import PackageNotFoundError, version as installed_version
-
-        from packaging import version
-
-        ours = Path(dbt_executable())
-        if ours.is_file() and Path(self.dbt_executable).resolve() == ours.resolve():
-            try:
-                return version.parse(installed_version("dbt-core"))
-            except PackageNotFoundError:
-                pass
-        return super()._cli_version
-
-
-@contextmanager
-def _dbt_children_die_with_parent():
-    """While dagster-dbt starts dbt (DbtCliInvocation.run: subprocess.Popen in dagster_dbt's
-    core/dbt_cli_invocation.py), its module sees a subprocess whose Popen passes preexec_fn=dies_with_parent()."""
-    import subprocess
-    import types
-
-    from dagster_dbt.core import dbt_cli_invocation as module
-
-    preexec = dies_with_parent()
-    original = module.subprocess
-    if preexec is None or original is not subprocess:  # not Linux, or someone else's wrapper: leave it
-        yield
-        return
-
-    def popen(*args, **kwargs):
-        kwargs.setdefault("preexec_fn", preexec)
-        return subprocess.Popen(*args, **kwargs)
-
-    module.subprocess = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
-    try:
-        yield
-    finally:
-        module.subprocess = original
-
-
 class CreditDbtTranslator(DagsterDbtTranslator):
     """Models and seeds keyed by schema and name (marts/public_disclosure), as analysts name them."""
 
@@ -242,7 +200,7 @@ class CreditDbtTranslator(DagsterDbtTranslator):
 INCREMENTAL_SELECTOR = "+tag:row_incremental"
 
 
-def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource,
              *, last_step: bool = False):
     stage("dbt 模型 models" if last_step else "dbt 增量 incremental models")
     s = warehouse.settings()
@@ -250,26 +208,20 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
         raise dg.Failure(why, allow_retries=False)
     # dbt runs as a subprocess; it reads CREDIT_ENGINE (its target), CREDIT_WAREHOUSE and CREDIT_RAW_DIR (its
     # profile, Spark's raw tables), CREDIT_AS_OF (macro as_of()), CREDIT_PERSON_KEY and
-    # CREDIT_DUCKDB_MEMORY_LIMIT from here.
+    # CREDIT_DUCKDB_MEMORY_LIMIT from the environment built here, for its process alone
     try:
-        os.environ.update(s.environment())
+        env = dbt_environment(s)
     except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
         raise dg.Failure(str(e), allow_retries=False) from None
-    full_refresh = context.run.tags.get("credit/full_refresh") == "true"
-    # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/ (DBT_TARGET_PATH, from s.environment())
     # The first (incremental) step runs only the tests whose parents it builds all of ("cautious"); a test that
     # spans both steps (a relationships test from a seed of the second to one of the first) runs in the second,
     # once both tables exist — eager selection ran it in the first and failed every fresh warehouse. dagster-dbt
-    # still sets its own indirect selection when the UI runs a subset (it overrides this default).
-    previous = os.environ.get("DBT_INDIRECT_SELECTION")
-    os.environ["DBT_INDIRECT_SELECTION"] = "eager" if last_step else "cautious"
-    try:
-        invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context)
-    finally:
-        if previous is None:
-            os.environ.pop("DBT_INDIRECT_SELECTION", None)
-        else:
-            os.environ["DBT_INDIRECT_SELECTION"] = previous
+    # still sets its own indirect selection when the UI runs a subset (it wins over this default).
+    env["DBT_INDIRECT_SELECTION"] = "eager" if last_step else "cautious"
+    full_refresh = context.run.tags.get("credit/full_refresh") == "true"
+    # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/
+    invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context, env=env,
+                         target_path=invocation_target_path(context, s.warehouse))
     events = invocation.stream()
     if builds_in_duckdb(s.engine):
         events = _with_table_metadata(invocation, events, s.work_db)
@@ -279,7 +231,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: 
     prune_dbt_runs(target)
     if last_step and not builds_in_duckdb(s.engine):
         # the gates and publish read the working DuckDB database: bring Spark's marts there
-        counts = mirror_spark_build(s, dbt.dbt_executable, Path(dbt.project_dir))
+        counts = mirror_spark_build(s, env)
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
 
 
@@ -328,13 +280,13 @@ def _with_table_metadata(invocation, events, work_db: Path):
 
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
             select=INCREMENTAL_SELECTOR, name="credit_dbt_incremental")
-def credit_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def credit_dbt_incremental(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse)
 
 
 @dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
             exclude=INCREMENTAL_SELECTOR, name="credit_dbt_models")
-def credit_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def credit_dbt_models(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse, last_step=True)
 
 
@@ -459,7 +411,7 @@ defs = dg.Definitions(
     schedules=schedules,
     sensors=sensors,
     resources={
-        "dbt": CreditDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": dbt_resource(),
         "warehouse": WarehouseResource(),
     },
     executor=dg.in_process_executor,

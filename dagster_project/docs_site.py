@@ -20,16 +20,13 @@ import argparse
 import functools
 import http.server
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from dagster_project.errors import UserError
 from dagster_project.paths import DBT_PROJECT_DIR, PROJECT_ROOT
-from dagster_project.settings import dies_with_parent
 
 DATA_DICTIONARY = PROJECT_ROOT / "docs" / "data-dictionary.md"
 SITE_FILES = ("index.html", "manifest.json", "catalog.json", "static_index.html")
@@ -120,20 +117,18 @@ def generate_docs(warehouse: Path, out: Path) -> list[Path]:
         tmp_path = Path(tmp)
         target = tmp_path / "target"
         profiles = _read_only_profiles(tmp_path / "profiles")
-        cmd = [sys.executable, "-m", "dbt.cli.main", "docs", "generate", "--static",
-               "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(profiles),
-               "--target-path", str(target), "--log-path", str(tmp_path / "logs"), "--no-partial-parse"]
+        from dagster_project.dbt_project import dbt_failure, run_dbt  # dagster-dbt: only when docs are made
+
+        args = ["docs", "generate", "--static", "--no-partial-parse"]
         if as_of:
-            cmd += ["--vars", json.dumps({"as_of": as_of})]
-        env = {**os.environ,
-               "CREDIT_WAREHOUSE": str(warehouse),
+            args += ["--vars", json.dumps({"as_of": as_of})]
+        env = {"CREDIT_WAREHOUSE": str(warehouse),
                # compiled SQL is part of the site: show a placeholder, never the key that hashes ID numbers
                "CREDIT_PERSON_KEY": PERSON_KEY_PLACEHOLDER,
                "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-        result = subprocess.run(cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                                preexec_fn=dies_with_parent())
-        if result.returncode != 0:
-            raise _user_error("dbt docs generate 失败 / failed: " + _dbt_error(result.stdout + result.stderr, work))
+        result = run_dbt(args, env=env, target_path=target, profiles_dir=profiles)
+        if not result.is_successful():
+            raise _user_error("dbt docs generate 失败 / failed: " + _dbt_error(dbt_failure(result), work))
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for name in SITE_FILES:
@@ -210,16 +205,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def parse_manifest(target_dir: Path) -> Path:
     """`dbt parse` (no database) into ``target_dir``; returns the manifest path."""
+    from dagster_project.dbt_project import dbt_failure, run_dbt
+
     target_dir = Path(target_dir)
-    env = {**os.environ, "CREDIT_WAREHOUSE": str(target_dir / "parse_only.duckdb"),
+    env = {"CREDIT_WAREHOUSE": str(target_dir / "parse_only.duckdb"),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", "parse", "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_dir / "target"),
-         "--log-path", str(target_dir / "logs"), "--no-partial-parse", "--quiet"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, preexec_fn=dies_with_parent())
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    result = run_dbt(["parse", "--no-partial-parse", "--quiet"], env=env, target_path=target_dir / "target")
+    if not result.is_successful():
+        raise RuntimeError(f"dbt parse failed:\n{dbt_failure(result)}")
     return target_dir / "target" / "manifest.json"
 
 

@@ -19,7 +19,6 @@ derived from that one name, by these pure functions, in Python and in dbt's prof
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -121,14 +120,14 @@ class BuildSettings:
         return raw_dir_path(self.warehouse)
 
     def environment(self) -> dict[str, str]:
-        """The variables a run (and the dbt subprocess it starts) sees."""
+        """The variables a dbt process of this build reads (dbt_project.dbt_environment adds the person key);
+        handed to that process, never written into this one's os.environ."""
         return {
             "CREDIT_DROPS": str(self.drops_root),
             "CREDIT_WAREHOUSE": str(self.warehouse),
             "CREDIT_RAW_DIR": str(self.raw_dir),
             "CREDIT_ENGINE": self.engine,  # dbt's profile picks its target from it
             "CREDIT_AS_OF": self.as_of.isoformat(),
-            "CREDIT_PERSON_KEY": person_key(self.warehouse),
             "CREDIT_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit(),
             # dbt's artifacts beside the warehouse, for dagster-dbt's invocations and any other dbt command
             "DBT_TARGET_PATH": str(dbt_target_dir(self.warehouse)),
@@ -155,15 +154,6 @@ def connect_duckdb(path: Path, **kwargs):
     return con
 
 
-def person_key(warehouse: Path) -> str:
-    """CREDIT_PERSON_KEY if set, else the key file beside the warehouse; either must be the key the warehouse
-    was built with (its recorded fingerprint), else person_key.PersonKeyError. A random key file is created
-    only for a warehouse never built (person_key.resolve)."""
-    from dagster_project.person_key import resolve
-
-    return resolve(warehouse)
-
-
 def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False) -> list[str]:
     """The dbt command for one build; a pure function so tests can pin it. The as-of date reaches dbt as
     CREDIT_AS_OF (BuildSettings.environment, macro as_of()), not --vars: changed --vars make dbt re-parse
@@ -176,13 +166,6 @@ def dbt_build_args(*, select: str | None = None, exclude: str | None = None, ful
     if full_refresh:
         args.append("--full-refresh")
     return args
-
-
-def dbt_executable() -> str:
-    """The dbt installed with this interpreter (.venv/bin/dbt), so `.venv/bin/credit` works without an
-    activated venv; else whatever `dbt` is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -7,13 +7,12 @@ schemas), so that engines.py, which settings reads for the engine's name, import
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 from dagster_project.publish import PUBLISHED_SCHEMAS
-from dagster_project.settings import connect_duckdb, dies_with_parent
+from dagster_project.settings import connect_duckdb, dbt_target_dir
 
 
 def export_dir(warehouse: Path) -> Path:
@@ -47,18 +46,17 @@ def load_export_into_duckdb(con, target_dir: Path) -> dict[str, int]:
     return counts
 
 
-def mirror_spark_build(settings, dbt_executable: str, project_dir: Path) -> dict[str, int]:
-    """After a Spark build: export the mirrored schemas from Spark and load them into the working DuckDB."""
+def mirror_spark_build(settings, env: Mapping[str, str]) -> dict[str, int]:
+    """After a Spark build: export the mirrored schemas from Spark and load them into the working DuckDB.
+    `env`: the build's dbt environment (dbt_project.dbt_environment)."""
+    from dagster_project.dbt_project import dbt_failure, run_dbt  # dagster-dbt, loaded only for a Spark build
+
     target = export_dir(settings.warehouse)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    env = {**os.environ, **settings.environment()}
-    where = ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
-    done = subprocess.run([dbt_executable, *export_args(target), *where], cwd=project_dir, env=env,
-                          capture_output=True, text=True, preexec_fn=dies_with_parent())
-    if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-20:])
-        raise RuntimeError(f"Spark 导出失败 / exporting the Spark build failed:\n{tail}")
+    done = run_dbt(export_args(target), env=env, target_path=dbt_target_dir(settings.warehouse) / "spark-export")
+    if not done.is_successful():
+        raise RuntimeError(f"Spark 导出失败 / exporting the Spark build failed:\n{dbt_failure(done)}")
     con = connect_duckdb(settings.work_db)
     try:
         return load_export_into_duckdb(con, target)

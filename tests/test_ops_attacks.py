@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import errno
-import inspect
 import os
 import signal
 import subprocess
@@ -197,21 +196,23 @@ def test_dagster_dbts_dbt_process_dies_with_its_parent(tmp_path):
     assert not survived
 
 
-def test_every_dbt_subprocess_of_ours_is_started_with_the_guard():
-    """dbt_project (dbt parse), spark_mirror (the Spark export) and docs_site (dbt docs/parse) start dbt with
-    subprocess: each call passes preexec_fn=dies_with_parent()."""
-    from dagster_project import dbt_project, docs_site, spark_mirror
+def test_every_dbt_process_is_started_through_the_one_resource():
+    """dbt is started in one place, dbt_project's CreditDbtCliResource (the nightly steps, the manifest's parse,
+    the Spark export, `credit docs`, the tests' fixture): its Popen carries the guard (the test above). No other
+    module of the package starts a process with subprocess or names dbt's Python entry point."""
+    from dagster_project.paths import PACKAGE_DIR
 
-    for module in (dbt_project, spark_mirror, docs_site):
-        tree = ast.parse(inspect.getsource(module))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-                 and isinstance(n.func.value, ast.Name) and n.func.value.id == "subprocess"
-                 and n.func.attr in ("run", "Popen", "check_output", "check_call", "call")]
-        assert calls, module.__name__
-        for call in calls:
-            guard = [k for k in call.keywords if k.arg == "preexec_fn"]
-            assert guard and ast.unparse(guard[0].value) == "dies_with_parent()", \
-                f"{module.__name__}: line {call.lineno} starts a process without dies_with_parent()"
+    starts = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for n in ast.walk(tree):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Name)
+                    and n.func.value.id == "subprocess"
+                    and n.func.attr in ("run", "Popen", "check_output", "check_call", "call")):
+                starts.append(f"{path.relative_to(PACKAGE_DIR)}:{n.lineno}")
+            elif isinstance(n, ast.Constant) and n.value == "dbt.cli.main":
+                starts.append(f"{path.relative_to(PACKAGE_DIR)}:{n.lineno} (dbt.cli.main)")
+    assert [s.split(":")[0] for s in starts] == ["dbt_project.py"], starts
 
 
 def test_each_error_class_carries_its_exit_code(tmp_path, monkeypatch, capsys):

@@ -6,7 +6,8 @@
 
 Installs only from the package registry, exactly the versions pinned in pyproject.toml (the dev and spark
 extras included: the tests build on Spark too). Re-installs when
-pyproject.toml changes. Any further arguments go to the command (e.g. `bootstrap.py test -m "not slow"`).
+pyproject.toml changes. Any further arguments go to the command (e.g. `bootstrap.py test -m "not slow"`);
+`test` runs two pytest workers on a machine with two cores or more (`-n 0` for one).
 """
 from __future__ import annotations
 
@@ -57,7 +58,17 @@ def main() -> int:
         return 0
     if command == "demo":
         return subprocess.call([str(BIN / "credit"), "demo", *extra], cwd=ROOT, env=env)
-    return subprocess.call([str(BIN / "python"), "-m", "pytest", *extra], cwd=ROOT, env=env)
+    return subprocess.call([str(BIN / "python"), "-m", "pytest", *_parallel(extra), *extra], cwd=ROOT, env=env)
+
+
+def _parallel(extra: list[str]) -> list[str]:
+    """Two pytest workers where there are two cores (pytest-xdist): most of the suite's time is dbt builds in
+    subprocesses, which one worker runs one after another. `--dist loadfile` keeps a module's tests, and its
+    module-scoped builds, on one worker; tests/conftest.py orders the long modules first. `-n 0` runs serially."""
+    if any(a == "-n" or a.startswith(("-n", "--numprocesses", "-pno:xdist")) for a in extra) or "no:xdist" in extra:
+        return []
+    workers = min(os.cpu_count() or 1, 2)
+    return ["-n", str(workers), "--dist", "loadfile", "--no-loadscope-reorder"] if workers > 1 else []
 
 
 if __name__ == "__main__":

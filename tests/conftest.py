@@ -67,6 +67,21 @@ def realdata_dir() -> Path:
     return REALDATA_DIR
 
 
+# `bootstrap.py test` runs two pytest workers (pytest-xdist, `--dist loadfile`: a module's tests and its
+# module-scoped builds stay on one worker). Workers take modules in collection order, so the modules whose
+# fixtures are long builds go first and the two workers finish together, instead of one of them starting the
+# Spark build last. Order only: no test depends on it.
+LONG_MODULES_FIRST = (
+    "test_spark_engine", "test_incremental", "test_spark_parity", "test_incremental_late_copy", "test_install",
+    "test_issuance_pipeline", "test_lint", "test_pipeline", "test_rectification",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONG_MODULES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: the rest keep their order
+
+
 _exit_status = {"code": None}
 
 
@@ -78,7 +93,8 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_unconfigure(config):
     """Leave without interpreter teardown, where DuckDB 2.0's bindings print pages of harmless nanobind
     "leaked" noise to stderr after the summary (the test outcome and exit code are already settled)."""
-    if _exit_status["code"] is not None and not os.environ.get("CREDIT_KEEP_TEARDOWN"):
+    is_xdist_worker = hasattr(config, "workerinput")  # a worker reports to the controller after this hook
+    if _exit_status["code"] is not None and not is_xdist_worker and not os.environ.get("CREDIT_KEEP_TEARDOWN"):
         import sys
         sys.stdout.flush()
         sys.stderr.flush()

@@ -39,12 +39,14 @@ RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
 WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 
 DBT_MANIFEST = prepare_manifest()
+# read once: the owners and freshness of every Python asset come from it (a 2 MB file; was read per asset)
+_MANIFEST = json.loads(DBT_MANIFEST.read_text(encoding="utf-8"))
 
 
 def group_owners(group: str) -> list[str]:
     """The owners of a dbt group (dbt_credit/models/_groups.yml): the one place owners are written; the Python
     assets beside the dbt models take theirs from there, as dagster-dbt does for the models."""
-    groups = json.loads(DBT_MANIFEST.read_text(encoding="utf-8")).get("groups", {})
+    groups = _MANIFEST.get("groups", {})
     owner = groups.get(f"group.credit.{group}", {}).get("owner") or {}
     return [owner["email"]] if owner.get("email") else []
 
@@ -56,7 +58,7 @@ def source_freshness(table: str) -> dg.FreshnessPolicy | None:
     """dbt's source freshness for raw.<table> (dbt_credit/models/staging/_raw__sources.yml, its one home) as the
     raw asset's Dagster freshness policy: the UI marks the asset late after warn_after and failed after
     error_after without a materialization, as `dbt source freshness` judges the rows' loaded_at."""
-    sources = json.loads(DBT_MANIFEST.read_text(encoding="utf-8")).get("sources", {})
+    sources = _MANIFEST.get("sources", {})
     freshness = (sources.get(f"source.credit.raw.{table}") or {}).get("freshness") or {}
 
     def window(key: str) -> timedelta | None:

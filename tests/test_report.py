@@ -579,3 +579,30 @@ def test_line_breaking_keeps_punctuation_off_line_starts():
         assert all(pdf.get_string_width(line) <= width + 1e-6 for line in lines)
         assert not any(line[:1] in NO_LINE_START for line in lines[1:])
         assert not any(re.search(r"\d\.$", line) for line in lines)  # 97.24% is not split
+
+
+def test_the_workbook_and_the_document_hold_the_same_tables(warehouse):
+    """The 通报's tables are built for the document and again for the workbook (whole, in MAIN_SHEETS order):
+    each table the document shows is its sheet, row for row (the document's violations are the top ones, its
+    definitions without the rules in words, which the workbook adds)."""
+    from dagster_project.report.content import TableBlock, build_document
+    from dagster_project.report.issuer import load_issuer
+    from dagster_project.report.model import load_month
+    from dagster_project.report.render import workbook_sheets
+
+    md = load_month(warehouse, MONTH)
+    files = {d: f"{RECTIFICATION_DIR}/{d}.xlsx" for d in md.items}
+    sheets = workbook_sheets(md, files)
+    assert tuple(t.sheet for t in sheets) == MAIN_SHEETS
+    doc = build_document(md, as_of=date(2026, 4, 10), issuer=load_issuer(), trend_png=b"", violations_png=b"",
+                         rectification_files=files, xlsx_name="通报.xlsx")
+    by_key = {t.key: t for t in sheets}
+    shown = [b.table for b in doc.all_blocks() if isinstance(b, TableBlock)]
+    # 部门数据集明细 is the workbook's alone; the document shows refused files and 整改进展 when there are any
+    # (this warehouse has neither)
+    assert {t.key for t in shown} == set(by_key) - {"detail", "intake", "rectification_progress"}
+    for table in shown:
+        sheet = by_key[table.key]
+        assert table.sheet == sheet.sheet and table.columns == sheet.columns, table.key
+        rows = sheet.rows[:len(table.rows)] if table.key in ("violations", "definitions") else sheet.rows
+        assert table.rows == rows and table.row_styles == sheet.row_styles, table.key

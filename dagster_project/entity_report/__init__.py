@@ -11,9 +11,8 @@ reason, and the rules its held records break). ID numbers never appear in either
 CLI: ``credit entity-report <USCC or entity_id> --warehouse PATH --out DIR [--as-of YYYY-MM-DD]``
 (``register(subparsers)`` adds it; ``cmd_entity_report(args)`` runs it).
 
-Rendering reuses ``dagster_project.report``: fonts (public), ``report.pdf._ReportPDF``, ``_heading``,
-``_para``, ``_table``, ``_signature`` and ``report.html._blocks`` (private there; they should be
-made public rather than copied).
+Rendering reuses ``dagster_project.report``: fonts, the PDF page (``report.pdf_page``), its block drawers
+(``report.pdf_blocks``) and the HTML blocks (``report.html.html_blocks``).
 
 This module stays light to import (the CLI imports it for every command): the renderer is
 loaded on first use.

@@ -18,16 +18,9 @@ from jinja2 import Environment, StrictUndefined
 
 from ..report.content import Heading, PageBreak, Para, Signature, TableBlock
 from ..report.fonts import subset_font_data_uri
-from ..report.html import _blocks  # private there: see the package docstring
-from ..report.pdf import (  # private there: see the package docstring
-    FONT,
-    RED,
-    _heading,
-    _para,
-    _signature,
-    _table,
-    new_report_pdf,
-)
+from ..report.html import html_blocks
+from ..report.pdf_blocks import draw_heading, draw_para, draw_signature, draw_table
+from ..report.pdf_page import FONT, RED, new_report_pdf
 from . import registry
 from .config import load_config
 from .content import REPORT_NAME, VERSION_CODE, VERSION_ZH, VERSIONS, EntityDocument, build_document
@@ -156,15 +149,15 @@ def render_pdf(doc: EntityDocument, path: Path) -> None:
             # a section heading stays with the start of its table (title, head and a first row)
             if isinstance(following, TableBlock) and following.table.rows and pdf.will_page_break(62):
                 pdf.add_page()
-            _heading(pdf, block)
+            draw_heading(pdf, block)
         elif isinstance(block, Para):
-            _para(pdf, block)
+            draw_para(pdf, block)
         elif isinstance(block, TableBlock):
             if block.table.rows and pdf.will_page_break(48):
                 pdf.add_page()
-            _table(pdf, block.table)
+            draw_table(pdf, block.table)
         elif isinstance(block, Signature):
-            _signature(pdf, block)
+            draw_signature(pdf, block)
         elif isinstance(block, PageBreak):
             pdf.add_page()
     pdf.output(str(path))
@@ -281,7 +274,7 @@ td.text { text-align: left; } td.num { text-align: center; } td.n { text-align: 
 def render_html(doc: EntityDocument, path: Path) -> None:
     env = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
     template = env.from_string(_TEMPLATE)
-    blocks = _blocks(doc)
+    blocks = html_blocks(doc)
     # the monthly report's paragraphs are all indented; ours say whether they are
     paras = iter(b for b in doc.blocks if isinstance(b, Para))
     for b in blocks:

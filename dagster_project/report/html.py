@@ -140,7 +140,7 @@ def _cls(kind: str) -> str:
     return {"text": "text", "num": "num"}.get(kind, "n")
 
 
-def _blocks(doc: Document, blocks: list | None = None) -> list[dict]:
+def html_blocks(doc: Document, blocks: list | None = None) -> list[dict]:
     out: list[dict] = []
     for b in (doc.blocks if blocks is None else blocks):
         if isinstance(b, Heading):
@@ -188,11 +188,11 @@ def render_html(doc: Document, path: Path) -> None:
         lines[-1] += doc.title[len("".join(lines)):]
     context = {
         "doc": doc,
-        "blocks": _blocks(doc),
+        "blocks": html_blocks(doc),
         "report_name": REPORT_NAME,
         "title_lines": lines or [doc.title],
         "attachments": doc.attachment_lines,
-        "annexes": [{"title": a.title, "blocks": _blocks(doc, a.blocks)} for a in doc.annexes],
+        "annexes": [{"title": a.title, "blocks": html_blocks(doc, a.blocks)} for a in doc.annexes],
     }
     # first pass to learn which characters the page uses; then embed just those glyphs of both fonts
     draft = template.render(font_uri="", hei_uri="", **context)

@@ -10,189 +10,47 @@ Other documents (the entity report) keep the plain report layout (18 mm margins,
 Tables are laid out from their content: a column is at least as wide as its longest unbreakable piece (a number,
 a header word — headers break only before "（"), the rest of the width goes where text wraps, and the font steps
 down (五号 to 六号) until the table fits the 版心.
+
+The page (fonts, layouts, line breaking) is pdf_page.py's; drawing headings, paragraphs, tables and figures,
+pdf_blocks.py's; this module lays out the document: the 公文's head, its blocks kept together, the closing parts.
 """
 from __future__ import annotations
 
-import io
-import logging
-import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import TextMode, WrapMode, XPos, YPos
-from fpdf.fonts import FontFace
 
-from . import tables as T
 from .content import REPORT_NAME, Document, Figure, Heading, PageBreak, Para, Signature, TableBlock
-from .fonts import cjk_font_path, fallback_covers, fallback_font_path, heading_font_path, missing_in_primary
-
-log = logging.getLogger(__name__)
-
-FONT = "cjk"  # 宋体-style body (Noto Serif CJK SC)
-HEI = "hei"  # 黑体-style headings (Noto Sans CJK SC)
-FALLBACK = "cjkfb"
-RED = (200, 16, 16)
-CHINA_TZ = timezone(timedelta(hours=8))
-VERDICT_COLORS = {"praise": (0, 110, 40), "criticise": (190, 20, 20)}
-TABLE_PADDING = (0.8, 0.9)  # vertical, horizontal (mm)
-PT = 25.4 / 72  # mm per point
-
-# 禁则: characters that may not begin / end a line in Chinese typesetting
-NO_LINE_START = set("，。、；：？！）》」』】〕〉〗”’％%·…—～,.;:?!)]}")
-NO_LINE_END = set("（《「『【〔〈〖“‘([{")
-_TOKEN = re.compile(r"[!-~]+|\s|.", re.S)
-#: a table header may break only before an opening bracket: "合规率环比" / "（百分点）", never inside a word
-_HEADER_BREAK = re.compile(r"(?=（)")
-
-
-@dataclass(frozen=True)
-class Layout:
-    left: float
-    top: float
-    right: float
-    bottom: float
-    body_pt: float
-    line_mm: float  # body line pitch
-    heading_pt: float
-    small_pt: float
-    table_pts: tuple[float, ...]  # table font sizes tried, largest first
-    official: bool  # GB/T 9704 page furniture (no running title, — N — page numbers)
-
-
-#: The plain report layout (the entity report).
-REPORT_LAYOUT = Layout(18, 18, 18, 18, 11, 6.8, 13, 9, (8, 7.5, 7), False)
-#: GB/T 9704-2012: 版心 156 × 225 mm from 天头 37 / 订口 28; 3号 body, 22 lines; tables 五号 down to 六号.
-GBT_LAYOUT = Layout(28, 37, 26, 35, 16, 225 / 22, 16, 12, (10.5, 10, 9, 8, 7.5), True)
-TITLE_PT = 22  # 2号
-MARK_PT = 30  # 发文机关标志 (at most; narrowed to the 版心 if long)
-COLOPHON_PT = 14  # 4号: 抄送, 印发
-PAGE_NO_PT = 14
-
-
-def wrap_lines(pdf: FPDF, text: str, width: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``width`` at the current font.
-
-    CJK text breaks between any two characters, but never before closing punctuation
-    or after opening punctuation (the previous character moves down instead), and a run
-    of ASCII (a number such as ``97.24%``, a code, a file name) is kept whole when it fits.
-    """
-    out: list[str] = []
-    for para in text.split("\n"):
-        tokens: list[str] = []
-        for tok in _TOKEN.findall(para):
-            if len(tok) > 1 and pdf.get_string_width(tok) > width:
-                tokens.extend(tok)  # too long for one line: may break anywhere
-            else:
-                tokens.append(tok)
-        lines: list[list[str]] = [[]]
-        cur_w = 0.0
-        for tok in tokens:
-            w = pdf.get_string_width(tok)
-            line = lines[-1]
-            if line and cur_w + w > width:
-                new: list[str] = []
-                # pull characters down so that no line starts/ends with forbidden punctuation
-                while len(line) > 1 and ((tok if not new else new[0])[0] in NO_LINE_START
-                                         or line[-1][-1] in NO_LINE_END):
-                    new.insert(0, line.pop())
-                while line and line[-1].isspace():
-                    line.pop()
-                if tok.isspace() and not new:
-                    lines.append([])
-                    cur_w = 0.0
-                    continue
-                lines.append(new + [tok])
-                cur_w = sum(pdf.get_string_width(t) for t in lines[-1])
-            else:
-                if not line and tok.isspace() and len(lines) > 1:
-                    continue
-                line.append(tok)
-                cur_w += w
-        out.extend("".join(line) for line in lines)
-    return out
-
-
-def header_segments(label: str) -> list[str]:
-    """The pieces a table header may be broken into (it never breaks inside one)."""
-    out: list[str] = []
-    for line in label.split("\n"):
-        out += [s for s in _HEADER_BREAK.split(line) if s]
-    return out
-
-
-def header_lines(pdf: FPDF, label: str, width: float) -> list[str]:
-    """``label`` packed into lines of at most ``width``, breaking only between its segments."""
-    lines: list[str] = []
-    for seg in header_segments(label):
-        if lines and pdf.get_string_width(lines[-1] + seg) <= width:
-            lines[-1] += seg
-        elif pdf.get_string_width(seg) <= width:
-            lines.append(seg)
-        else:  # only when the table cannot fit at the smallest size (logged by the layout)
-            lines += wrap_lines(pdf, seg, width)
-    return lines
-
-
-class _ReportPDF(FPDF):
-    def __init__(self, running_title: str, layout: Layout = REPORT_LAYOUT):
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.running_title = running_title
-        self.layout = layout
-        self.set_margins(layout.left, layout.top, layout.right)
-        self.set_auto_page_break(True, margin=layout.bottom)
-
-    def header(self):
-        if self.layout.official:
-            self.set_y(self.layout.top)
-            return
-        if self.page_no() == 1:
-            return
-        self.set_font(FONT, size=8)
-        self.set_text_color(110, 110, 110)
-        self.set_y(9)
-        self.cell(0, 4, self.running_title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(170, 170, 170)
-        self.set_line_width(0.2)
-        self.line(self.l_margin, 14, self.w - self.r_margin, 14)
-        self.set_y(18)
-        self.set_text_color(0, 0, 0)
-
-    def footer(self):
-        if self.layout.official:
-            # GB/T 9704 7.5: 4号 numerals between two 一字线, 7 mm under the 版心; odd pages right, even left
-            self.set_y(self.h - self.layout.bottom + 7)
-            self.set_font(FONT, size=PAGE_NO_PT)
-            one_char = PAGE_NO_PT * PT
-            self.set_x(self.l_margin + (0 if self.page_no() % 2 else one_char))
-            self.cell(self.epw - one_char, 6, f"— {self.page_no()} —",
-                      align="R" if self.page_no() % 2 else "L")
-            return
-        self.set_y(-12)
-        self.set_font(FONT, size=9)
-        self.set_text_color(60, 60, 60)
-        self.cell(0, 5, f"第 {self.page_no()} 页  共 {{nb}} 页", align="C")
-        self.set_text_color(0, 0, 0)
-
-
-def new_report_pdf(running_title: str, all_text: str, as_of, what: str,
-                   layout: Layout = REPORT_LAYOUT) -> "_ReportPDF":
-    """An A4 report PDF with the CJK fonts embedded (and a fallback font for characters the body font lacks),
-    dated as_of so the same inputs give the same bytes. Shared by the 通报 and the entity credit report."""
-    pdf = _ReportPDF(running_title, layout)
-    pdf.add_font(FONT, "", str(cjk_font_path()))
-    pdf.add_font(HEI, "", str(heading_font_path()))
-    missing = missing_in_primary(all_text)
-    if missing:
-        covered = fallback_covers(missing)
-        if covered:
-            pdf.add_font(FALLBACK, "", str(fallback_font_path()))
-            pdf.set_fallback_fonts([FALLBACK])
-        if missing - covered:
-            log.warning("%s PDF 中有字体无法显示的字符：%s", what, "".join(sorted(missing - covered)))
-    pdf.set_creation_date(datetime(as_of.year, as_of.month, as_of.day, tzinfo=CHINA_TZ))
-    return pdf
+from .pdf_blocks import (  # noqa: F401 - column_widths re-exported
+    column_widths,
+    draw_figure,
+    draw_heading,
+    draw_lines,
+    draw_para,
+    draw_signature,
+    draw_table,
+    figure_size,
+)
+from .pdf_page import (  # noqa: F401 - re-exported: the tests and the entity report take the page from here
+    COLOPHON_PT,
+    FONT,
+    GBT_LAYOUT,
+    HEI,
+    MARK_PT,
+    NO_LINE_END,
+    NO_LINE_START,
+    PT,
+    RED,
+    REPORT_LAYOUT,
+    TITLE_PT,
+    Layout,
+    ReportPDF,
+    header_lines,
+    header_segments,
+    new_report_pdf,
+    wrap_lines,
+)
 
 
 class _Move(Exception):
@@ -277,7 +135,7 @@ def _start_height(pdf: FPDF, block) -> float:
     """How much of ``block`` must follow a heading on the same page: a whole figure, a table's title, head
     and first rows, two lines of text."""
     if isinstance(block, Figure):
-        return _figure_size(pdf, block)[1] + 10
+        return figure_size(pdf, block)[1] + 10
     if isinstance(block, TableBlock):
         return 32
     return pdf.layout.line_mm * 2
@@ -287,15 +145,15 @@ def _block(pdf: FPDF, block, following=None) -> None:
     if isinstance(block, Heading):
         if following is not None and pdf.will_page_break(pdf.layout.line_mm + _start_height(pdf, following)):
             pdf.add_page()  # a heading never ends a page: it goes with the start of what it heads
-        _heading(pdf, block)
+        draw_heading(pdf, block)
     elif isinstance(block, Para):
-        _para(pdf, block)
+        draw_para(pdf, block)
     elif isinstance(block, TableBlock):
-        _table(pdf, block.table)
+        draw_table(pdf, block.table)
     elif isinstance(block, Figure):
-        _figure(pdf, block)
+        draw_figure(pdf, block)
     elif isinstance(block, Signature):
-        _signature(pdf, block)
+        draw_signature(pdf, block)
     elif isinstance(block, PageBreak):
         pdf.add_page()
 
@@ -380,183 +238,6 @@ def _masthead(pdf: FPDF, doc: Document) -> None:
     pdf.cell(0, 7, doc.recipients, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _heading(pdf: FPDF, h: Heading) -> None:
-    L = pdf.layout
-    if pdf.will_page_break(L.line_mm * 3):  # a heading keeps at least two lines of its section
-        pdf.add_page()
-    if L.official:
-        pdf.set_font(HEI if h.level == 1 else FONT, size=L.heading_pt)
-        indent = "\u3000\u3000"  # 一级标题 "一、" is indented two characters like the 正文
-        for line in wrap_lines(pdf, indent + h.text, pdf.epw):
-            pdf.cell(pdf.epw, L.line_mm, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        return
-    pdf.ln(3)
-    pdf.set_font(FONT, size=13 if h.level == 1 else 11)
-    pdf.cell(0, 8, h.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(1)
-
-
-def _para(pdf: FPDF, p: Para) -> None:
-    L = pdf.layout
-    size = L.small_pt if p.small else L.body_pt
-    pdf.set_font(FONT, size=size)
-    if p.small:
-        pdf.set_text_color(70, 70, 70)
-    text = ("\u3000\u3000" if p.indent else "") + p.text
-    if L.official:
-        _lines(pdf, text, L.line_mm if not p.small else size * PT * 1.7)
-    else:
-        _lines(pdf, text, size * 0.62)
-        pdf.ln(1.5)
-    pdf.set_text_color(0, 0, 0)
-
-
-def _lines(pdf: FPDF, text: str, height: float) -> None:
-    lines = wrap_lines(pdf, text, pdf.epw)
-    # widow control: a paragraph never leaves its last line alone at the top of a page (two lines go over, or a
-    # two-line paragraph goes over whole)
-    room = int((pdf.page_break_trigger - pdf.get_y()) / height + 1e-6)
-    for i, line in enumerate(lines):
-        if len(lines) >= 2 and len(lines) - room == 1 and i == room - 1:
-            pdf.add_page()
-        pdf.cell(pdf.epw, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def _align(kind: str) -> str:
-    if kind == "text":
-        return "LEFT"
-    if kind == "num":
-        return "CENTER"
-    return "RIGHT"
-
-
-def _unbreakable(text: str) -> list[str]:
-    """Pieces of a cell's text that wrap_lines keeps whole (ASCII runs such as 97.70%), plus short CJK words."""
-    return [tok for tok in _TOKEN.findall(text) if not tok.isspace()]
-
-
-def column_widths(pdf: FPDF, t: T.Table, idx: list[int], size: float) -> tuple[list[float], bool]:
-    """Column widths (mm) for ``t`` at font ``size`` across the page width, and whether they fit: every
-    column at least its longest header segment and its widest number; text columns (at least four
-    characters) take what is left in proportion to what they would need on one line."""
-    pdf.set_font(FONT, size=size)
-    pad = 2 * TABLE_PADDING[1] + 0.6
-    mins, nats = [], []
-    for i in idx:
-        c = t.columns[i]
-        cells = [T.fmt_cell(c, r[i]) for r in t.rows] or [""]
-        head = [pdf.get_string_width(s) for s in header_segments(c.label)]
-        lines = [ln for v in cells for ln in v.split("\n")]
-        natural = max([pdf.get_string_width(ln) for ln in lines] + [pdf.get_string_width(c.label.replace("\n", ""))])
-        if c.kind == "text":
-            pieces = [pdf.get_string_width(tok) for v in cells for tok in _unbreakable(v) if len(tok) > 1]
-            least = max(head + pieces + [min(natural, 4 * size * PT)])
-        else:
-            least = max(head + [pdf.get_string_width(ln) for ln in lines])
-        mins.append(least + pad)
-        nats.append(max(natural, least) + pad)
-    width = pdf.epw
-    if sum(nats) <= width:
-        spare = width - sum(nats)
-        weights = [t.columns[i].width for i in idx]
-        return [n + spare * w / sum(weights) for n, w in zip(nats, weights)], True
-    if sum(mins) <= width:
-        stretch = [n - m for n, m in zip(nats, mins)]
-        spare = width - sum(mins)
-        return [m + spare * s / sum(stretch) for m, s in zip(mins, stretch)], True
-    return [width * m / sum(mins) for m in mins], False
-
-
-def _table(pdf: FPDF, t: T.Table) -> None:
-    L = pdf.layout
-    idx = t.pdf_columns()
-    cols = [t.columns[i] for i in idx]
-    for size in L.table_pts:
-        widths, fits = column_widths(pdf, t, idx, size)
-        if fits:
-            break
-    else:
-        log.warning("表格“%s”在最小字号下仍超出版心宽度，表头可能在词中换行", t.title)
-    line_h = size * PT * 1.35
-    # keep the table title with the head of its table
-    if pdf.will_page_break(line_h * 6 + 8):
-        pdf.add_page()
-    pdf.ln(1)
-    pdf.set_font(HEI, size=size + 1)
-    pdf.cell(0, (size + 1) * PT * 1.8, t.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(FONT, size=size)
-    headings = FontFace(family=HEI, emphasis="", size_pt=size, fill_color=(222, 228, 240))
-    inner = [w - 2 * TABLE_PADDING[1] - 0.3 for w in widths]
-
-    def fit(text: str, k: int) -> str:
-        return "\n".join(wrap_lines(pdf, text, inner[k]))
-
-    with pdf.table(
-        col_widths=tuple(widths),
-        width=pdf.epw,
-        text_align=tuple(_align(c.kind) for c in cols),
-        headings_style=headings,
-        line_height=line_h,
-        wrapmode=WrapMode.CHAR,
-        padding=TABLE_PADDING,
-        repeat_headings=1,
-        v_align="MIDDLE",
-    ) as table:
-        head = table.row()
-        pdf.set_font(HEI, size=size)
-        for k, c in enumerate(cols):
-            head.cell("\n".join(header_lines(pdf, c.label, inner[k])), align="CENTER")
-        pdf.set_font(FONT, size=size)
-        if not t.rows:
-            row = table.row()
-            row.cell("（无）", colspan=len(cols), align="CENTER")
-        for r_i, r in enumerate(t.rows):
-            style_key = t.row_styles[r_i] if r_i < len(t.row_styles) else None
-            row = table.row()
-            for k, (i, c) in enumerate(zip(idx, cols)):
-                _, kind = T.cell_kind(c, r[i])
-                style = None
-                if c.label == "评定" and style_key in VERDICT_COLORS:
-                    style = FontFace(color=VERDICT_COLORS[style_key])
-                row.cell(fit(T.fmt_cell(c, r[i]), k), style=style, align=_align(kind))
-    if t.note:
-        pdf.ln(0.8)
-        pdf.set_font(FONT, size=size)
-        pdf.set_text_color(80, 80, 80)
-        _lines(pdf, "注：" + t.note, line_h)
-        pdf.set_text_color(0, 0, 0)
-    pdf.ln(3)
-
-
-def _figure_size(pdf: FPDF, f: Figure) -> tuple[float, float]:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(f.png)) as im:
-        w_px, h_px = im.size
-    width = min(f.width_mm, pdf.epw)
-    return width, width * h_px / w_px
-
-
-def _figure(pdf: FPDF, f: Figure) -> None:
-    width, h = _figure_size(pdf, f)
-    if pdf.will_page_break(h + 10):
-        pdf.add_page()
-    x = pdf.l_margin + (pdf.epw - width) / 2
-    pdf.image(io.BytesIO(f.png), x=x, w=width, h=h, title=f.caption, alt_text=f.caption)
-    size = pdf.layout.table_pts[0] + 1
-    pdf.set_font(HEI if pdf.layout.official else FONT, size=size)
-    pdf.cell(0, size * PT * 2, f.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(2)
-
-
-def _signature(pdf: FPDF, s: Signature) -> None:
-    if pdf.will_page_break(24):
-        pdf.add_page()
-    pdf.ln(8)
-    pdf.set_font(FONT, size=11)
-    pdf.cell(0, 7, s.issuer, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.cell(0, 7, s.when, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
 
 # --------------------------------------------------------------------------- the 公文's closing parts
 
@@ -603,7 +284,7 @@ def _closing(pdf: FPDF, doc: Document) -> None:
     pdf.set_xy(date_x, y + L.line_mm)
     pdf.cell(date_w, L.line_mm, doc.signed_date, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if doc.note:  # 附注: 居左空二字, in brackets, the line under the 成文日期
-        _lines(pdf, "\u3000\u3000" + doc.note, L.line_mm)
+        draw_lines(pdf, "\u3000\u3000" + doc.note, L.line_mm)
 
 
 def _annex_head(pdf: FPDF, number: int | None, title: str) -> None:

@@ -19,13 +19,13 @@ from .fmt import month_zh
 def period_rules(warehouse: Path, store, issues: dict) -> tuple[dict, J.Rules, str | None]:
     """month -> the Rules its issue kept (None: an issue older than rules.json); the rules to rank the period by
     (those of the last month that kept them) and that month; without any, the published build's rules and None."""
-    from .model import _connect
+    from .marts import connect
 
     kept = {m: store.rules(i) for m, i in issues.items()}
     last = next((m for m in sorted(kept, reverse=True) if kept[m] is not None), None)
     if last is not None:
         return kept, kept[last], last
-    con = _connect(warehouse)
+    con = connect(warehouse)
     try:
         return kept, J.load_rules(con), None
     finally:

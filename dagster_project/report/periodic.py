@@ -42,7 +42,8 @@ from .issuance import (
 )
 from . import judgement as J
 from . import period_ranking as PR
-from .model import Counts, Department, Group, MartRow, MonthData, MonthTotal, Violation, _assign_ranks, _sort_key, total
+from .model import Counts, Department, Group, MartRow, MonthData, MonthTotal, Violation, total
+from .verdicts import assign_ranks, sort_key
 from .pdf import render_pdf
 
 #: Sheets of a quarterly or annual workbook, in order.
@@ -161,8 +162,8 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
         out = [Group(k, label_of(k), total(d.counts for d in ds),
                      total(d.counts for d in prev_by[k]) if prev_by.get(k) else None, len(ds),
                      sum(1 for d in ds if d.reported), missing_of(k)) for k, ds in by.items()]
-        out.sort(key=lambda g: _sort_key(g.counts, g.key))
-        _assign_ranks(out, lambda g: g.counts)
+        out.sort(key=lambda g: sort_key(g.counts, g.key))
+        assign_ranks(out, lambda g: g.counts)
         return out
 
     all_month_rows = [r for m in months for r in monthly_rows[m]]

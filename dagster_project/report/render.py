@@ -15,7 +15,7 @@ from .excel import INTAKE_SHEET, rectification_filename, write_rectification_wor
 from .fmt import fmt_pct, shift_month
 from .html import render_html
 from .issuer import Issuer, load_issuer
-from .model import MONTH_RE, load_month
+from .model import MONTH_RE, MonthData, load_month
 from .pdf import render_pdf
 from .rectification import progress_table
 from .judgement import rules_in_words
@@ -187,26 +187,7 @@ def render_monthly_report(
     render_pdf(doc, pdf_path)
     render_html(doc, html_path)
 
-    excel_definitions = T.definition_table(md)
-    excel_definitions.rows += [[label, text] for label, text in zip(("评定规则", "一个问题只计一次", "排名规则"),
-                                                                    rules_in_words(md.rules) if md.rules else [])]
-    sheets = [
-        T.headline_table(md),
-        T.department_table(md),
-        T.district_table(md),
-        T.dataset_table(md),
-        T.praise_table(md),
-        T.criticise_table(md),
-        T.violation_table(md),
-        T.trend_table(md),
-        T.intake_table(md),
-        T.rectification_table(md, names),
-        progress_table(md),
-        T.detail_table(md),
-        T.threshold_table(md),
-        excel_definitions,
-    ]
-    assert tuple(t.sheet for t in sheets) == MAIN_SHEETS
+    sheets = workbook_sheets(md, names)
     if extra_sheets is not None:
         sheets += [pii.scrub_deep(t) for t in extra_sheets(md)]
     write_report_workbook(
@@ -233,3 +214,28 @@ def render_monthly_report(
             rectification_departments=tuple(rect_paths),
         ),
     )
+
+
+def workbook_sheets(md: MonthData, rectification_files: dict[str, str]) -> list[T.Table]:
+    """The main workbook's sheets, in the order of MAIN_SHEETS: the document's tables from the same builders,
+    each whole (the document shows the top violations only), the 整改进展 table and the rules in words.
+    tests/test_report.py checks the order and that each sheet agrees with the document's table."""
+    definitions = T.definition_table(md)
+    definitions.rows += [[label, text] for label, text in zip(("评定规则", "一个问题只计一次", "排名规则"),
+                                                            rules_in_words(md.rules) if md.rules else [])]
+    return [
+        T.headline_table(md),
+        T.department_table(md),
+        T.district_table(md),
+        T.dataset_table(md),
+        T.praise_table(md),
+        T.criticise_table(md),
+        T.violation_table(md),
+        T.trend_table(md),
+        T.intake_table(md),
+        T.rectification_table(md, rectification_files),
+        progress_table(md),
+        T.detail_table(md),
+        T.threshold_table(md),
+        definitions,
+    ]

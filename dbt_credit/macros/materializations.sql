@@ -23,3 +23,24 @@
 {% macro spark__row_incremental_config(unique_key) -%}
     {{ return({'materialized': 'table'}) }}
 {%- endmacro %}
+
+{#
+  How the records layer keyed by decision is kept (int_decision_versions). DuckDB: incremental, delete+insert on
+  the decision key: a night rebuilds only the decisions whose set of versions changed (a new submission, a
+  copy that became an exact resubmission, a submission re-resolved to another entity or decision, one that a
+  different as-of date shows or hides). Decisions left with no version at all are deleted by the model's
+  pre-hook. Spark: rebuilt whole, for the reasons given for row_incremental_config.
+  No row_incremental tag: these models stay in Dagster's second dbt step, after entity resolution.
+#}
+{% macro decision_incremental_config(unique_key) -%}
+    {{ return(adapter.dispatch('decision_incremental_config', 'credit')(unique_key)) }}
+{%- endmacro %}
+
+{% macro default__decision_incremental_config(unique_key) -%}
+    {{ return({'materialized': 'incremental', 'unique_key': unique_key, 'incremental_strategy': 'delete+insert',
+               'on_schema_change': 'sync_all_columns'}) }}
+{%- endmacro %}
+
+{% macro spark__decision_incremental_config(unique_key) -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}

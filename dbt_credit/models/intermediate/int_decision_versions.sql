@@ -1,8 +1,34 @@
+{#- a decision that has no version any more (its submissions re-resolved to another decision, became exact
+    resubmissions, or lie after a backfill's earlier as-of date) leaves: delete+insert only replaces keys it emits -#}
+{%- set drop_decisions_without_versions -%}{% raw %}{% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (
+        select 1
+        from {{ ref('int_entity_resolution') }} as r
+        inner join {{ ref('int_submissions') }} as s on s.submission_id = r.submission_id
+        where r.decision_key = t.decision_key and not s.is_exact_resubmission)
+{% endif %}{% endraw %}{%- endset %}
+{%- set materialization = decision_incremental_config('decision_key') %}
+{%- do materialization.update({'pre_hook': drop_decisions_without_versions}) %}
+{{ config(**materialization) }}
 -- Every distinct submission of a decision, oldest first. Exact resubmissions are not versions; a later
 -- submission of the same decision (same dataset, decision number and party) is a correction, and the
 -- latest drop wins. The history stays here for anyone asking what was sent when.
 -- The version order is computed on the narrow key columns and joined back to the wide rows: a window over
 -- the wide rows would have to hold them all at once (out of memory at 10M rows with a 2.5GB limit).
+-- Incremental by decision: a night compares the narrow (submission, decision, entity) keys of what it would
+-- keep with what is kept, and rebuilds only the decisions where they differ — the wide rows and the windows
+-- are touched for those alone. A table whose columns differ from what this model makes is rebuilt whole.
+{%- set resolution_columns = ['decision_key', 'entity_id', 'resolution_method', 'resolved_uscc'] %}
+{%- set derived_columns = resolution_columns + ['version_number', 'version_count', 'first_drop_date',
+        'first_submission_id', 'is_latest_version', 'is_first_submission'] %}
+{%- set incremental_run = false %}
+{%- if is_incremental() %}
+    {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- set made_columns = (adapter.get_columns_in_relation(ref('int_submissions')) | map(attribute='name')
+                            | map('lower') | list) + derived_columns %}
+    {%- set incremental_run = kept_columns | sort == made_columns | sort %}
+{%- endif %}
 with submissions as (
 
     select * from {{ ref('int_submissions') }}
@@ -12,10 +38,57 @@ with submissions as (
 
 resolution as (
 
-    select submission_id, decision_key, entity_id, resolution_method, resolved_uscc
+    select submission_id, {{ resolution_columns | join(', ') }}
     from {{ ref('int_entity_resolution') }}
 
 ),
+
+{% if incremental_run %}
+-- the versions as they should be and as they are kept, on the narrow keys alone
+version_keys as (
+
+    select r.*
+    from resolution as r
+    inner join (select submission_id from submissions) as s on s.submission_id = r.submission_id
+
+),
+
+kept_keys as (
+
+    select submission_id, {{ resolution_columns | join(', ') }}
+    from {{ this }}
+
+),
+
+changed as (
+
+    select n.decision_key, k.decision_key as kept_decision_key
+    from version_keys as n
+    full outer join kept_keys as k on k.submission_id = n.submission_id
+    where n.submission_id is null or k.submission_id is null
+        {%- for col in resolution_columns %}
+        or n.{{ col }} is distinct from k.{{ col }}
+        {%- endfor %}
+
+),
+
+-- a decision that gained, lost or re-resolved a version, under its key now and the key it was kept under
+changed_decisions as (
+
+    select decision_key from changed where decision_key is not null
+    union
+    select kept_decision_key from changed where kept_decision_key is not null
+
+),
+
+touched as (
+
+    select r.*
+    from resolution as r
+    inner join changed_decisions as c on c.decision_key = r.decision_key
+
+),
+{% endif %}
 
 version_order as (
 
@@ -27,7 +100,7 @@ version_order as (
         -- carried on every version so that readers need no self-join to find the first (lateness is judged there)
         first_value(s.submission_id) over oldest_first as first_submission_id
     from submissions as s
-    inner join resolution as r on r.submission_id = s.submission_id
+    inner join {{ 'touched' if incremental_run else 'resolution' }} as r on r.submission_id = s.submission_id
     window oldest_first as (partition by r.decision_key order by s.drop_date, s.loaded_at, s.file_path, s.source_row)
 
 ),
@@ -47,7 +120,7 @@ final as (
         v.version_number = v.version_count as is_latest_version,
         v.version_number = 1 as is_first_submission
     from submissions as s
-    inner join resolution as r on r.submission_id = s.submission_id
+    inner join {{ 'touched' if incremental_run else 'resolution' }} as r on r.submission_id = s.submission_id
     inner join version_order as v on v.submission_id = s.submission_id
 
 )

@@ -155,15 +155,14 @@ def dbt_failure(invocation) -> str:
 
 def invocation_target_path(context, warehouse: Path) -> Path:
     """<warehouse>.dbt/target/<op>-<first 7 of the run id>-<7 random hex> (dagster-dbt's naming, which
-    prune_dbt_runs reads), seeded with the warehouse's partial_parse.msgpack (else the manifest's) so the
-    invocation parses only what changed."""
+    prune_dbt_runs reads), seeded with the warehouse's partial_parse.msgpack so the invocation parses only what
+    changed. Only the warehouse's own: dbt's parse state holds the profile's connection (the working database's
+    path, its memory limit), so another warehouse's (or the manifest's) state makes dbt parse everything."""
     target = dbt_target_dir(warehouse)
     path = target / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     path.mkdir(parents=True)
-    for seed in (target / PARTIAL_PARSE, Path(dbt_project.target_path) / PARTIAL_PARSE):
-        if seed.is_file():
-            shutil.copyfile(seed, path / PARTIAL_PARSE)
-            break
+    if (target / PARTIAL_PARSE).is_file():
+        shutil.copyfile(target / PARTIAL_PARSE, path / PARTIAL_PARSE)
     return path
 
 
@@ -221,8 +220,8 @@ _INVOCATION_DIR = re.compile(r"^(?P<op>.+)-(?P<run>[0-9a-f]{7})-(?P<uuid>[0-9a-f
 
 
 def prune_dbt_runs(target_dir: Path, keep: int = KEEP_BUILDS) -> list[Path]:
-    """Delete the per-invocation folders of all but the newest `keep` runs (a run's two dbt steps count as
-    one); ~8 MB each, twice a night, they would otherwise grow by gigabytes a year. Returns what was removed."""
+    """Delete the per-invocation folders of all but the newest `keep` runs (the folders of one run count as
+    one); ~8 MB a night, they would otherwise grow by gigabytes a year. Returns what was removed."""
     if not target_dir.is_dir():
         return []
     runs: dict[str, list[Path]] = {}

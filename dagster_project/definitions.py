@@ -195,16 +195,8 @@ class CreditDbtTranslator(DagsterDbtTranslator):
         return super().get_group_name(dbt_resource_props)
 
 
-# Models that grow with the night's drop (incremental on DuckDB; tag row_incremental, macro
-# row_incremental_config), with the staging views and seeds they read, are split out with a selector: they
-# can be backfilled or fully refreshed on their own, and the two dbt steps never depend on each other both
-# ways. A tag, not the materialization: on Spark the same models are tables and the graph must not change.
-INCREMENTAL_SELECTOR = "+tag:row_incremental"
-
-
-def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource,
-             *, last_step: bool = False):
-    stage("dbt 模型 models" if last_step else "dbt 增量 incremental models")
+def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
+    stage("dbt 模型 models")
     s = warehouse.settings()
     if s.engine == "spark" and (why := spark_available()):
         raise dg.Failure(why, allow_retries=False)
@@ -215,11 +207,6 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
         env = dbt_environment(s)
     except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
         raise dg.Failure(str(e), allow_retries=False) from None
-    # The first (incremental) step runs only the tests whose parents it builds all of ("cautious"); a test that
-    # spans both steps (a relationships test from a seed of the second to one of the first) runs in the second,
-    # once both tables exist — eager selection ran it in the first and failed every fresh warehouse. dagster-dbt
-    # still sets its own indirect selection when the UI runs a subset (it wins over this default).
-    env["DBT_INDIRECT_SELECTION"] = "eager" if last_step else "cautious"
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/
     invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context, env=env,
@@ -231,7 +218,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
     target = dbt_target_dir(s.warehouse)
     keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm
     prune_dbt_runs(target)
-    if last_step and not builds_in_duckdb(s.engine):
+    if not builds_in_duckdb(s.engine):
         # the gates and publish read the working DuckDB database: bring Spark's marts there
         counts = mirror_spark_build(s, env)
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
@@ -280,16 +267,12 @@ def _with_table_metadata(invocation, events, work_db: Path):
         yield event.with_metadata({**event.metadata, **extra[i]}) if i in extra else event
 
 
-@dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
-            select=INCREMENTAL_SELECTOR, name="credit_dbt_incremental")
-def credit_dbt_incremental(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
+# One dbt invocation a night (one dbt start, one parse): dbt build orders every model, seed, snapshot and test
+# itself. The incremental models (tag row_incremental) are backfilled or fully refreshed on their own by selecting
+# them in the UI (a subset run: dagster-dbt passes the selection), with the tag credit/full_refresh=true.
+@dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(), name="credit_dbt")
+def credit_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
     yield from _run_dbt(context, dbt, warehouse)
-
-
-@dbt_assets(manifest=DBT_MANIFEST, project=dbt_project, dagster_dbt_translator=CreditDbtTranslator(),
-            exclude=INCREMENTAL_SELECTOR, name="credit_dbt_models")
-def credit_dbt_models(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, warehouse: WarehouseResource):
-    yield from _run_dbt(context, dbt, warehouse, last_step=True)
 
 
 def _gate_check(suite: gates.Suite) -> dg.AssetChecksDefinition:
@@ -406,7 +389,7 @@ monthly_report_job = dg.define_asset_job(
 schedules, sensors = build_operations(nightly_build, monthly_report_job)
 
 defs = dg.Definitions(
-    assets=[raw_drops, workday_calendar, credit_dbt_incremental, credit_dbt_models, published_warehouse,
+    assets=[raw_drops, workday_calendar, credit_dbt, published_warehouse,
             monthly_report],
     asset_checks=gate_checks,
     jobs=[nightly_build, gate_and_publish, monthly_report_job],

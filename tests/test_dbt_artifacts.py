@@ -72,7 +72,7 @@ def test_a_build_keeps_dbt_artifacts_beside_its_warehouse(sample_build):
     warehouse, _ = sample_build
     target = dbt_target_dir(warehouse)
     steps = sorted(d.name.split("-")[0] for d in target.iterdir() if d.is_dir())
-    assert steps == ["credit_dbt_incremental", "credit_dbt_models"]  # one folder per dbt step of the one run
+    assert steps == ["credit_dbt"]  # one folder for the one dbt invocation of the one run
     for d in target.iterdir():
         if d.is_dir():
             assert (d / "run_results.json").is_file() and (d / "dbt.log").is_file()

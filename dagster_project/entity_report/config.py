@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
+from ..report.yaml_config import read_mapping
 
 CONFIG_FILE = Path(__file__).with_name("entity_report.yml")
 ENV_VAR = "CREDIT_ENTITY_REPORT_CONFIG"
@@ -56,17 +56,7 @@ def load_config(path: Path | None = None) -> EntityReportConfig:
     """Read and check the file; a missing key or a bad value is a one-line UserError naming the file."""
     path = Path(path) if path is not None else config_file()
     where = f"信用报告配置 {path}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _error(f"找不到{where}") from None
-    except yaml.YAMLError as exc:
-        raise _error(f"{where} 不是有效的 YAML：{exc}") from None
-    if not isinstance(data, dict):
-        raise _error(f"{where} 应为“键: 值”的映射")
-    unknown = sorted(set(map(str, data)) - _KEYS)
-    if unknown:
-        raise _error(f"{where} 中有不认识的键：{'、'.join(unknown)}")
+    data = read_mapping(path, where, _KEYS, _error)
     missing = [k for k in sorted(_KEYS) if data.get(k) in (None, "")]
     if missing:
         raise _error(f"{where} 缺少 {'、'.join(missing)}")

@@ -6,12 +6,12 @@ before any renderer sees it, and the finished document is checked once more.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
+from ..ingest.seeds import read_seed
 from ..paths import SEEDS_DIR
 from ..report import tables as T
 from ..report.content import DEFAULT_ISSUER, Document, Heading, Para, Signature, TableBlock
@@ -118,8 +118,7 @@ def load_windows() -> list[dict[str, str]]:
     path = SEEDS_DIR / "disclosure_windows.csv"
     if not path.is_file():
         return []
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    return read_seed(path)
 
 
 def _months(n: str) -> str:

@@ -9,13 +9,13 @@ version shows of these only what is current, valid and not withdrawn (``public_*
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..ingest.seeds import read_seed
 from ..paths import SEEDS_DIR
 from ..identifiers import org_code_is_valid, uscc_is_valid
 from .privacy import normalise_key
@@ -172,8 +172,7 @@ def load_departments() -> dict[str, str]:
     path = SEEDS_DIR / "departments.csv"
     if not path.is_file():
         return {}
-    with open(path, encoding="utf-8", newline="") as f:
-        return {r["department"]: r["department_name"] for r in csv.DictReader(f)}
+    return {r["department"]: r["department_name"] for r in read_seed(path)}
 
 
 def load_public(con, entity_id: str, as_of: date) -> list[dict[str, Any]]:

@@ -129,42 +129,45 @@ class Seeds:
         return column
 
 
+def read_seed(name: str | Path, seeds_dir: Path | None = None) -> list[dict[str, str]]:
+    """The rows of a seed CSV as dicts, the one way seeds are read (ingestion, the 通报, the entity report):
+    ``name`` a file of the seeds directory (``departments.csv``) or a path; a byte-order mark is tolerated, as
+    dbt seed does. A missing file raises FileNotFoundError: whether that is an error is the caller's."""
+    path = Path(seeds_dir or SEEDS_DIR) / name
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def _truthy(v: str | None) -> bool:
     return (v or "").strip().lower() in ("true", "1", "yes", "y", "t")
 
 
 def load_seeds(seeds_dir: Path | None = None) -> Seeds:
     seeds_dir = Path(seeds_dir or SEEDS_DIR)
-    with open(seeds_dir / "dataset_columns.csv", encoding="utf-8-sig", newline="") as f:
-        columns = [
-            ColumnSpec(r["dataset"].strip(), r["column_name"].strip(), r["label_zh"].strip(), _truthy(r.get("required")))
-            for r in csv.DictReader(f)
-            if (r.get("dataset") or "").strip()
-        ]
+    columns = [
+        ColumnSpec(r["dataset"].strip(), r["column_name"].strip(), r["label_zh"].strip(), _truthy(r.get("required")))
+        for r in read_seed("dataset_columns.csv", seeds_dir)
+        if (r.get("dataset") or "").strip()
+    ]
     aliases: list[tuple[str, str, str]] = []
-    alias_path = seeds_dir / "header_aliases.csv"
-    if alias_path.exists():
-        with open(alias_path, encoding="utf-8-sig", newline="") as f:
-            aliases = [
-                (r["dataset"].strip(), r["alias"], r["column_name"].strip())
-                for r in csv.DictReader(f)
-                if (r.get("dataset") or "").strip() and (r.get("alias") or "").strip()
-            ]
+    if (seeds_dir / "header_aliases.csv").exists():
+        aliases = [
+            (r["dataset"].strip(), r["alias"], r["column_name"].strip())
+            for r in read_seed("header_aliases.csv", seeds_dir)
+            if (r.get("dataset") or "").strip() and (r.get("alias") or "").strip()
+        ]
     specs: dict[str, DatasetSpec] = {}
-    specs_path = seeds_dir / "datasets.csv"
-    if specs_path.exists():
-        with open(specs_path, encoding="utf-8-sig", newline="") as f:
-            for r in csv.DictReader(f):
-                name = (r.get("dataset") or "").strip()
-                if not name:
-                    continue
-                hints = tuple(h.strip().lower() for h in (r.get("file_name_hints") or "").split("|") if h.strip())
-                specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints)
+    if (seeds_dir / "datasets.csv").exists():
+        for r in read_seed("datasets.csv", seeds_dir):
+            name = (r.get("dataset") or "").strip()
+            if not name:
+                continue
+            hints = tuple(h.strip().lower() for h in (r.get("file_name_hints") or "").split("|") if h.strip())
+            specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints)
     departments = None
-    departments_path = seeds_dir / "departments.csv"
-    if departments_path.exists():
-        with open(departments_path, encoding="utf-8-sig", newline="") as f:
-            departments = frozenset(code for r in csv.DictReader(f) if (code := (r.get("department") or "").strip()))
+    if (seeds_dir / "departments.csv").exists():
+        departments = frozenset(code for r in read_seed("departments.csv", seeds_dir)
+                                if (code := (r.get("department") or "").strip()))
     return Seeds(columns=columns, aliases=aliases, dataset_specs=specs, departments=departments,
                  layout_rules=load_layout_rules(seeds_dir))
 
@@ -192,14 +195,13 @@ def load_layout_rules(seeds_dir: Path | None = None) -> list[LayoutRule]:
     path = Path(seeds_dir or SEEDS_DIR) / "layout_rules.csv"
     if not path.exists():
         return []
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return [
-            LayoutRule((r.get("dataset") or "").strip(), (r.get("rule") or "").strip(),
-                       tuple(c.strip() for c in (r.get("columns") or "").split("|") if c.strip()),
-                       int((r.get("min_matches") or "1").strip()), (r.get("why_en") or "").strip())
-            for r in csv.DictReader(f)
-            if (r.get("dataset") or "").strip()
-        ]
+    return [
+        LayoutRule((r.get("dataset") or "").strip(), (r.get("rule") or "").strip(),
+                   tuple(c.strip() for c in (r.get("columns") or "").split("|") if c.strip()),
+                   int((r.get("min_matches") or "1").strip()), (r.get("why_en") or "").strip())
+        for r in read_seed(path)
+        if (r.get("dataset") or "").strip()
+    ]
 
 
 DATASETS: tuple[str, ...] = load_seeds().datasets  # the datasets of the project's seeds (raw.<dataset> tables)

@@ -10,9 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from .errors import ReportError
+from .yaml_config import read_mapping
 
 ISSUER_FILE = Path(__file__).with_name("report_issuer.yml")
 ENV_VAR = "CREDIT_REPORT_ISSUER"
@@ -63,17 +62,7 @@ def load_issuer(path: Path | None = None) -> Issuer:
     """Read and check the issuer file; a missing key or a bad value is a :class:`ReportError` naming the file."""
     path = Path(path) if path is not None else issuer_file()
     where = f"通报发文配置 {path}"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"找不到{where}") from None
-    except yaml.YAMLError as exc:
-        raise ReportError(f"{where} 不是有效的 YAML：{exc}") from None
-    if not isinstance(data, dict):
-        raise ReportError(f"{where} 应为“键: 值”的映射")
-    unknown = sorted(set(data) - set(_TEXT_KEYS) - set(_LIST_KEYS))
-    if unknown:
-        raise ReportError(f"{where} 中有不认识的键：{'、'.join(map(str, unknown))}")
+    data = read_mapping(path, where, (*_TEXT_KEYS, *_LIST_KEYS), ReportError)
     values: dict = {}
     for key in _TEXT_KEYS:
         v = data.get(key)

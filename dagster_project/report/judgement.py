@@ -16,11 +16,11 @@ The rules in short (the 附件 says them in Chinese, from the same rows: ``rules
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ..ingest.seeds import read_seed
 from ..paths import SEEDS_DIR
 from .errors import ReportError
 from .thresholds import METRICS, Threshold, load_thresholds, parse_thresholds, pct_exact
@@ -98,8 +98,7 @@ def _rows_of_csv(name: str) -> list[dict]:
     path = SEEDS_DIR / name
     if not path.is_file():
         raise ReportError(f"找不到评定规则文件 {path}")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+    return read_seed(path)
 
 
 def _rows_of_table(con, table: str) -> list[dict]:

@@ -2,16 +2,16 @@
 beyond the mart (the code list's allowed values, the 整改时限 rule in words).
 
 The figures come from ``marts.rectification_progress`` (department × month, judged at the month's cut-off) and
-the rows from ``marts.fct_rectification_item`` (report/model.py ``_load_items``); the rules are seeds:
+the rows from ``marts.fct_rectification_item`` (report/marts.py ``load_items``); the rules are seeds:
 ``rectification_deadlines.csv`` (when the 通报 is dated, how many working days the department has) and
 ``code_lists.csv`` (the allowed values), never constants here.
 """
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from functools import lru_cache
 
+from ..ingest.seeds import read_seed
 from ..paths import SEEDS_DIR
 from . import tables as T
 from .fmt import date_zh, fmt_int, fmt_pct, month_zh
@@ -36,12 +36,11 @@ OVERDUE_DEFINITION_ZH = "逾期：统计截止日仍未整改，且整改时限�
 @lru_cache(maxsize=None)
 def _code_lists() -> dict[tuple[str, str], tuple[str, ...]]:
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
-    with CODE_LISTS_CSV.open(encoding="utf-8-sig", newline="") as fh:
-        for row in csv.DictReader(fh):
-            code = row["code"].strip()
-            if row.get("allow_prefix", "").strip().lower() == "true":
-                code = f"{code}…（“{code}”后写明具体名称）"
-            out[(row["dataset"].strip(), row["column_name"].strip())].append(code)
+    for row in read_seed(CODE_LISTS_CSV):
+        code = row["code"].strip()
+        if row.get("allow_prefix", "").strip().lower() == "true":
+            code = f"{code}…（“{code}”后写明具体名称）"
+        out[(row["dataset"].strip(), row["column_name"].strip())].append(code)
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -58,8 +57,7 @@ def allowed_values(dataset: str | None, column_name: str | None) -> str | None:
 @lru_cache(maxsize=None)
 def deadline_rule_zh() -> str:
     """The 整改时限 rule in words, as the seed states it (the rows in force; one today)."""
-    with DEADLINES_CSV.open(encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh)]
+    rows = read_seed(DEADLINES_CSV)
     texts = [r["description_zh"].strip() for r in rows if r.get("description_zh", "").strip()]
     return "；".join(dict.fromkeys(texts))
 

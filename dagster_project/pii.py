@@ -22,7 +22,7 @@ from datetime import date
 
 import yaml
 
-from dagster_project.identifiers import ric_check_char
+from dagster_project.identifiers import ric_is_valid
 from dagster_project.paths import DBT_PROJECT_DIR
 
 ID_REDACTED = "[证件号已隐去]"
@@ -94,11 +94,8 @@ def is_id_number(run: str, *, today: date | None = None) -> bool:
     the GB 11643 check character."""
     code = normalise(run)
     today = today or date.today()
-    if len(code) == 18 and code[:17].isdigit() and code[0] != "0" and (code[17].isdigit() or code[17] == "X"):
-        birth = _date(code[6:14])
-        if birth is None or not date(1900, 1, 1) <= birth <= today:
-            return False
-        return ric_check_char(code[:17]) == code[17]  # GB 11643's check character (identifiers.py)
+    if len(code) == 18:
+        return ric_is_valid(code, not_after=today)  # GB 11643 (identifiers.py, as the SQL macro)
     if len(code) == 15 and code.isdigit() and code[0] != "0":
         return _date("19" + code[6:12]) is not None
     return False

@@ -1,8 +1,14 @@
 """dagster_project/identifiers.py, the one Python home of the identifier checks, judges as the SQL macros do
-(dbt_credit/macros/identifiers.sql; tests/test_rules.py runs those on the same vectors): python-stdnum's
-published vectors, GB 32100's letter-first codes that python-stdnum rejects, and hand-made corner cases."""
+(dbt_credit/macros/identifiers.sql): both judge the shared vectors of tests/identifier_vectors.csv here (the
+macros compiled by dbt and run in DuckDB), and python-stdnum's published vectors (tests/test_rules.py runs the
+macros on those), GB 32100's letter-first codes that python-stdnum rejects, and hand-made corner cases."""
 from __future__ import annotations
 
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
 import pytest
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
@@ -10,6 +16,40 @@ from stdnum.cn import uscc as stdnum_uscc
 from dagster_project import identifiers as ids
 from dagster_project import pii
 from tests.test_rules import GOOD_USCC, LETTER_FIRST, load_vectors
+
+
+VECTORS_CSV = Path(__file__).with_name("identifier_vectors.csv")
+AS_OF = date(2026, 11, 22)  # the latest birth date an ID number may carry (the SQL's not_after)
+PYTHON_CHECKS = {"uscc": ids.uscc_is_valid, "org_code": ids.org_code_is_valid,
+                 "ric": lambda code: ids.ric_is_valid(code, AS_OF)}
+SQL_CHECKS = {"uscc": "uscc_is_valid('code')", "org_code": "org_code_is_valid('code')",
+              "ric": f"ric_is_valid('code', \"date '{AS_OF}'\")"}
+
+
+def shared_vectors() -> list[dict[str, str]]:
+    with VECTORS_CSV.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["kind"] for r in rows} == set(PYTHON_CHECKS) and {r["valid"] for r in rows} == {"true", "false"}
+    return rows
+
+
+def test_python_checks_judge_the_shared_vectors():
+    wrong = [(r["kind"], r["code"], r["why"]) for r in shared_vectors()
+             if PYTHON_CHECKS[r["kind"]](r["code"]) != (r["valid"] == "true")]
+    assert wrong == []
+
+
+def test_sql_macros_judge_the_shared_vectors(tmp_path):
+    from tests.test_ingest_attacks import compile_inline
+
+    rows = shared_vectors()
+    cases = " union all ".join(f"select {i} as i, '{r['kind']}' as kind, '{r['code']}' as code"
+                               for i, r in enumerate(rows))
+    checks = " ".join(f"when '{kind}' then {{{{ {call} }}}}" for kind, call in SQL_CHECKS.items())
+    sql = f"select i, coalesce(case kind {checks} end, false) as valid from ({cases}) as vectors order by i"
+    got = dict(duckdb.connect().execute(compile_inline(sql, "duckdb", tmp_path)).fetchall())
+    wrong = [(r["kind"], r["code"], r["why"]) for i, r in enumerate(rows) if got[i] != (r["valid"] == "true")]
+    assert wrong == []
 
 
 def _vectors(section: str) -> list[tuple[str, str]]:

@@ -1,6 +1,9 @@
 {#
-  Identifier checks in SQL so every engine judges the same way (python-stdnum is the reference in tests).
-  Inputs are already clean_code()'d (upper-case, no spaces/hyphens).
+  Identifier checks, the one SQL home (every engine judges the same way). The Python twin is
+  dagster_project/identifiers.py; both judge the shared vectors of tests/identifier_vectors.csv
+  (tests/test_identifiers.py) and python-stdnum's published ones (tests/test_rules.py).
+  Inputs are already clean_code()'d (upper-case, no spaces/hyphens). ID numbers in free text (any spelling)
+  are macros/pii.sql's, with the pattern in dbt_project.yml's vars.
 #}
 
 {# 统一社会信用代码, GB 32100-2015. Positions 1-2 may be letters (registration authorities A/N/Y...),

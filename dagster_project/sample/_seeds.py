@@ -2,15 +2,15 @@
 render header label variants from them (never a hard-coded copy of the labels)."""
 from __future__ import annotations
 
-import csv
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from ..ingest.headers import normalize_header  # the product's: generated labels must map back as ingestion maps them
+from ..ingest.seeds import read_seed as _read
 from ..paths import SEEDS_DIR
 
 DATASETS = ("penalty", "license")
@@ -138,18 +138,6 @@ class Seeds:
     def resolve_headers(self, dataset: str, headers: list[str]) -> list[str | None]:
         lk = self.header_lookup(dataset)
         return [lk.get(normalize_header(h)) for h in headers]
-
-
-def normalize_header(label: str) -> str:
-    """NFKC, all whitespace removed, leading/trailing ``*`` required-markers stripped."""
-    s = unicodedata.normalize("NFKC", str(label))
-    s = re.sub(r"\s+", "", s)
-    return s.strip("*")
-
-
-def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
 
 
 def load_seeds(seeds_dir: Path = SEEDS_DIR) -> Seeds:

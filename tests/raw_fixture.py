@@ -22,10 +22,12 @@ def canonical_columns(dataset: str) -> list[str]:
 
 
 def write_raw(warehouse, penalty: list[dict] = (), license: list[dict] = (), as_of: date = date(2026, 11, 22),
+              load_id: str = "fixture-load", loaded_at: datetime = datetime(2026, 11, 22, 1, 0, 0),
               **datasets: list[dict]):
     """Write rows into the raw layer of `warehouse` (raw.<dataset>, through the ingestion's own writer):
     penalty=, license= and any other dataset of the seeds by name (repair=[...], credit_list=[...]).
-    Each row may set department, drop_date, file_path, source_row."""
+    Each row may set department, drop_date, file_path, source_row. A second call with another load_id (and a
+    later loaded_at) is another night's load."""
     warehouse = Path(warehouse)
     con = duckdb.connect(str(work_db_path(warehouse)))
     try:
@@ -45,11 +47,11 @@ def write_raw(warehouse, penalty: list[dict] = (), license: list[dict] = (), as_
                                 "file_hash": row.get("file_hash", f"hash_{dataset}_{row.get('file_path', 'f')}"),
                                 "sheet_name": row.get("sheet_name"),
                                 "source_row": row.get("source_row", i),
-                                "load_id": "fixture-load",
-                                "loaded_at": datetime(2026, 11, 22, 1, 0, 0)})
+                                "load_id": load_id,
+                                "loaded_at": loaded_at})
             schema = arrow_schema(raw_table_columns()[dataset])
             batch.append((dataset, pa.Table.from_pylist(records, schema=schema)))
-        store.write_batch("fixture-load", batch)
+        store.write_batch(load_id, batch)
         write_workday_calendar(con, raw_dir, as_of)
     finally:
         con.close()

@@ -1,0 +1,103 @@
+"""Night by night equals all at once, case by case: what a second night can do to records kept from the first —
+a correction, a withdrawal after an objection, a repair, an entity gaining a USCC (its name-only decision
+re-resolves to another decision key), a disclosure window ending between the two as-of dates — and a backfill
+with the earlier as-of date on the warehouse that has seen both nights.
+
+dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: four builds shared by every
+case. The generated-sample versions (through Dagster) are tests/test_incremental.py and
+tests/test_incremental_late_copy.py (a late, older copy)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from dagster_project.settings import work_db_path
+from tests.dbt_fixture import dbt_build
+from tests.raw_fixture import write_raw
+from tests.test_incremental import mart_tables
+from tests.test_rules import PARTY, THIRD_USCC, objection_row, penalty, repair_row
+
+pytestmark = pytest.mark.slow
+
+NIGHT_1, NIGHT_2 = date(2026, 11, 22), date(2026, 11, 23)
+NEW_NAME = "大连新近登记贸易有限公司"
+
+
+def night_1_rows() -> dict[str, list[dict]]:
+    return dict(penalty=[
+        penalty("INC-CORRECTED"),
+        penalty("INC-WITHDRAWN", **PARTY),
+        # old enough for its minimum window (一般: 3 months) to be served by the repair date
+        penalty("INC-REPAIRED", **dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))),
+        # no USCC and a name no known entity carries yet: unresolved, its decision keyed by the name
+        penalty("INC-NAME-ONLY", party_name=NEW_NAME, uscc=None),
+        # shown through 2026-11-22 (3 years from 2023-11-22), expired from 2026-11-23
+        penalty("INC-WINDOW-ENDS", decision_date="2023-11-22", drop_date=date(2023, 11, 23)),
+        penalty("INC-UNTOUCHED", decision_date="2026-11-05"),
+    ])
+
+
+def night_2_rows() -> dict[str, list[dict]]:
+    second = dict(drop_date=NIGHT_2, file_path="swj/night_2.csv")
+    return dict(
+        penalty=[
+            penalty("INC-CORRECTED", fine_amount="6", penalty_content="罚款6万元", **second),
+            # the name gains a USCC: INC-NAME-ONLY now resolves to this entity by name
+            penalty("INC-GAINS-USCC", party_name=NEW_NAME, uscc=THIRD_USCC, **second),
+        ],
+        objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
+        repair=[repair_row("INC-REPAIRED", "2026-11-20", **second)],
+    )
+
+
+def write_night(warehouse, rows: dict[str, list[dict]], night: int) -> None:
+    write_raw(warehouse, as_of=NIGHT_2, load_id=f"night-{night}", loaded_at=datetime(2026, 11, 21 + night, 1), **rows)
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental_cases")
+    nightly = root / "nightly" / "credit.duckdb"
+    nightly.parent.mkdir()
+    write_night(nightly, night_1_rows(), 1)
+    dbt_build(nightly, NIGHT_1, root / "target")
+    after_night_1 = mart_tables(work_db_path(nightly))
+    write_night(nightly, night_2_rows(), 2)
+    dbt_build(nightly, NIGHT_2, root / "target")
+    after_night_2 = mart_tables(work_db_path(nightly))
+
+    at_once = root / "at_once" / "credit.duckdb"
+    at_once.parent.mkdir()
+    write_night(at_once, night_1_rows(), 1)
+    write_night(at_once, night_2_rows(), 2)
+    dbt_build(at_once, NIGHT_2, root / "target_at_once")
+
+    # backfill: night 1 again on the warehouse that has seen both nights
+    dbt_build(nightly, NIGHT_1, root / "target")
+    return {"night_1": after_night_1, "night_2": after_night_2, "at_once": mart_tables(work_db_path(at_once)),
+            "backfill": mart_tables(work_db_path(nightly))}
+
+
+def records(marts: dict[str, list[tuple]]) -> set[tuple]:
+    return set(marts["fct_credit_record"])
+
+
+def test_the_second_night_changed_what_each_case_says(nights):
+    # the cases are real: each record kept from night 1 reads differently after night 2
+    changed = records(nights["night_2"]) - records(nights["night_1"])
+    texts = {repr(r) for r in changed}
+    for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS"):
+        assert any(no in t for t in texts), f"{no} reads the same after night 2"
+    assert not any("INC-UNTOUCHED" in t for t in texts)
+
+
+def test_night_by_night_equals_all_at_once(nights):
+    assert nights["night_2"].keys() == nights["at_once"].keys()
+    for table, rows in nights["at_once"].items():
+        assert nights["night_2"][table] == rows, f"marts.{table} differs between incremental and full builds"
+
+
+def test_backfill_with_the_earlier_as_of_gives_night_1_back(nights):
+    for table, rows in nights["night_1"].items():
+        assert nights["backfill"][table] == rows, f"marts.{table} differs from what night 1 built"

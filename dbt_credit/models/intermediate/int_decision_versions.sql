@@ -36,6 +36,16 @@ with submissions as (
 
 ),
 
+-- the narrow columns that order the versions: the wide rows above are read once, by final (a CTE read twice
+-- is materialized whole)
+submission_order as (
+
+    select submission_id, drop_date, loaded_at, file_path, source_row
+    from {{ ref('int_submissions') }}
+    where not is_exact_resubmission
+
+),
+
 resolution as (
 
     select submission_id, {{ resolution_columns | join(', ') }}
@@ -49,7 +59,7 @@ version_keys as (
 
     select r.*
     from resolution as r
-    inner join (select submission_id from submissions) as s on s.submission_id = r.submission_id
+    inner join submission_order as s on s.submission_id = r.submission_id
 
 ),
 
@@ -99,7 +109,7 @@ version_order as (
         min(s.drop_date) over (partition by r.decision_key) as first_drop_date,
         -- carried on every version so that readers need no self-join to find the first (lateness is judged there)
         first_value(s.submission_id) over oldest_first as first_submission_id
-    from submissions as s
+    from submission_order as s
     inner join {{ 'touched' if incremental_run else 'resolution' }} as r on r.submission_id = s.submission_id
     window oldest_first as (partition by r.decision_key order by s.drop_date, s.loaded_at, s.file_path, s.source_row)
 

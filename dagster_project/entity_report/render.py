@@ -19,7 +19,7 @@ from jinja2 import Environment, StrictUndefined
 from ..report.content import Heading, PageBreak, Para, Signature, TableBlock
 from ..report.fonts import subset_font_data_uri
 from ..report.html import html_blocks
-from ..report.pdf_blocks import draw_heading, draw_para, draw_signature, draw_table
+from ..report.pdf_blocks import draw_heading, draw_para, draw_red_rule, draw_signature, draw_table
 from ..report.pdf_page import FONT, RED, new_report_pdf
 from . import registry
 from .config import load_config
@@ -183,11 +183,7 @@ def _masthead(pdf, doc: EntityDocument) -> None:
     pdf.cell(half, 6, f"出具日期：{meta['出具日期']}", align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(half, 6, f"验证码：{meta['验证码']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 1.5
-    pdf.set_draw_color(*RED)
-    pdf.set_line_width(0.8)
-    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
-    pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
+    draw_red_rule(pdf, y, 0.8)
     pdf.set_y(y + 5)
     pdf.set_font(FONT, size=12)
     pdf.multi_cell(0, 7, doc.subject, align="L", wrapmode=WrapMode.CHAR,

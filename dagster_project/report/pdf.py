@@ -28,6 +28,7 @@ from .pdf_blocks import (  # noqa: F401 - column_widths re-exported
     draw_heading,
     draw_lines,
     draw_para,
+    draw_red_rule,
     draw_signature,
     draw_table,
     figure_size,
@@ -196,11 +197,7 @@ def _official_head(pdf: FPDF, doc: Document) -> None:
     pdf.set_font(FONT, size=L.body_pt)
     pdf.cell(0, L.line_mm, doc.doc_no, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 4 - (L.line_mm - L.body_pt * PT) / 2  # red rule 4 mm under the 文号
-    pdf.set_draw_color(*RED)
-    pdf.set_line_width(0.7)
-    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
-    pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
+    draw_red_rule(pdf, y, 0.7)
     pdf.set_y(y + L.line_mm * 2)  # 空二行: the title
     pdf.set_font(FONT, size=TITLE_PT)
     for line in _title_lines(pdf, doc, pdf.epw):
@@ -224,11 +221,7 @@ def _masthead(pdf: FPDF, doc: Document) -> None:
     pdf.set_font(FONT, size=11)
     pdf.cell(0, 7, doc.doc_no, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     y = pdf.get_y() + 1.5
-    pdf.set_draw_color(*RED)
-    pdf.set_line_width(0.8)
-    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
-    pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
+    draw_red_rule(pdf, y, 0.8)
     pdf.set_y(y + 7)
     pdf.set_font(FONT, size=16)
     pdf.multi_cell(0, 9, doc.title, align="C", wrapmode=WrapMode.CHAR,

@@ -11,7 +11,7 @@ from fpdf.fonts import FontFace
 
 from . import tables as T
 from .content import Figure, Heading, Para, Signature
-from .pdf_page import FONT, HEI, PT, TABLE_PADDING, VERDICT_COLORS, _TOKEN, header_lines, header_segments, wrap_lines
+from .pdf_page import FONT, HEI, PT, RED, TABLE_PADDING, VERDICT_COLORS, _TOKEN, header_lines, header_segments, wrap_lines
 
 log = logging.getLogger(__name__)
 
@@ -192,3 +192,12 @@ def draw_signature(pdf: FPDF, s: Signature) -> None:
     pdf.set_font(FONT, size=11)
     pdf.cell(0, 7, s.issuer, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.cell(0, 7, s.when, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def draw_red_rule(pdf: FPDF, y: float, line_width: float) -> None:
+    """A red rule across the page at ``y``: the 公文's 分隔线 under the 文号, and the mastheads'."""
+    pdf.set_draw_color(*RED)
+    pdf.set_line_width(line_width)
+    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(0, 0, 0)

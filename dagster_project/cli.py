@@ -415,7 +415,7 @@ def cmd_sample(args) -> int:
 
 def cmd_demo(args) -> int:
     from dagster_project.paths import SAMPLE_DROPS_DIR
-    from dagster_project.report import render_monthly_report
+    from dagster_project.report.issuance import report_month
     from dagster_project.settings import history_dir, work_db_path
 
     out = args.out.expanduser().resolve()
@@ -431,8 +431,9 @@ def cmd_demo(args) -> int:
     _print_run_summary(summary, warehouse)
     month = previous_month(as_of)
     reports = out / "reports" / month
-    files = render_monthly_report(warehouse, month, reports, as_of=as_of)
-    print(f"通报 report {month}: {reports}")
+    # a draft (（草稿）), as `credit report --month` makes: issuing is the staff's act (`credit report --issue`)
+    files = report_month(warehouse, month, reports, as_of=as_of).files
+    print(f"通报 report {month} (草稿 draft): {reports}")
     for f in _report_paths(files):
         print(f"  {f}")
     print(f"查询 query: credit query \"select * from marts.dual_disclosure_compliance limit 10\" --warehouse {warehouse}")

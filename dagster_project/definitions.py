@@ -364,15 +364,18 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(start_date="2025-01-01", tim
 
 @dg.asset(key="monthly_report", deps=["published_warehouse"], partitions_def=monthly_partitions,
           group_name="report", kinds={"python", "pdf", "excel"}, owners=group_owners("compliance"),
-          tags={"layer": "report"}, description="The monthly 通报 (HTML, PDF, Excel) and each department's 整改清单.")
+          tags={"layer": "report"},
+          description="The monthly 通报 (HTML, PDF, Excel) and each department's 整改清单, as a draft (（草稿）, "
+                      "with correction lines for months already issued); issuing it is `credit report --issue`.")
 def monthly_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    from dagster_project.report import render_monthly_report
+    from dagster_project.report.issuance import report_month
 
     s = warehouse.settings()
     month = context.partition_key[:7]
     out_dir = s.warehouse.parent / "reports" / month
-    files = render_monthly_report(s.warehouse, month, out_dir, as_of=s.as_of)
-    return dg.MaterializeResult(metadata={"out_dir": str(out_dir), "files": str(files)})
+    result = report_month(s.warehouse, month, out_dir, as_of=s.as_of)
+    return dg.MaterializeResult(metadata={"out_dir": str(out_dir), "files": str(result.files), "draft": True,
+                                          "corrections": len(result.corrections)})
 
 
 gate_and_publish = dg.define_asset_job(

@@ -203,3 +203,21 @@ def test_one_duckdb_memory_limit_for_dbt_and_the_python_steps(tmp_path, monkeypa
     assert default != "667.5 MiB" and default.endswith("GiB") and float(default.split()[0]) < 2.5
     env = BuildSettings(tmp_path, tmp_path / "w.duckdb", date(2026, 1, 2)).environment()
     assert env["CREDIT_DUCKDB_MEMORY_LIMIT"] == "700MB"
+
+
+def test_monthly_report_asset_makes_the_draft_the_cli_makes(sample_build):
+    """The Dagster monthly_report asset renders what `credit report --month` renders: a draft (（草稿）), never
+    an issued 通报 (issuing freezes figures: the staff's act, `credit report --issue`)."""
+    import dagster as dg
+
+    from dagster_project.definitions import WarehouseResource, monthly_report
+    from dagster_project.report.issuance import DRAFT_MARK
+
+    warehouse, _summary = sample_build
+    result = dg.materialize([monthly_report], partition_key="2026-10-01", instance=dg.DagsterInstance.ephemeral(),
+                            resources={"warehouse": WarehouseResource(warehouse=str(warehouse), as_of="2026-11-22")})
+    assert result.success
+    out_dir = warehouse.parent / "reports" / "2026-10"
+    html = next(out_dir.glob("*.html")).read_text(encoding="utf-8")
+    assert DRAFT_MARK in html
+    assert not (Path(str(warehouse) + ".issued") / "2026-10").exists(), "a draft issues nothing"

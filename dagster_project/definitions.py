@@ -25,6 +25,7 @@ from dagster_project.gates.datadocs import make_offline, write_index, write_site
 from dagster_project.engines import builds_in_duckdb, check_engine, engine_from_env, spark_available
 from dagster_project.spark_mirror import mirror_spark_build
 from dagster_project.ingest import ingest_drops
+from dagster_project.ingest.seeds import DATASETS
 from dagster_project.operations import build_operations
 from dagster_project.person_key import PersonKeyError, resolve as resolve_person_key
 from dagster_project.paths import EXPECTATIONS_DIR
@@ -34,7 +35,8 @@ from dagster_project.settings import (DEFAULT_DROPS, BuildSettings, connect_duck
                                       gate_docs_dir, parse_as_of, warehouse_from_env)
 from dagster_project.workdays import write_workday_calendar
 
-RAW_TABLES = ("penalty", "license", "repair", "objection", "credit_list", "commitment", "other_action", "ingest_ledger", "rejected_rows", "quarantine")
+# raw.<dataset> for every dataset of the seeds, and ingestion's bookkeeping tables
+RAW_TABLES = (*DATASETS, "ingest_ledger", "rejected_rows", "quarantine")
 RAW_KEYS = [dg.AssetKey(["raw", t]) for t in RAW_TABLES]
 WORKDAY_CALENDAR = dg.AssetKey(["raw", "workday_calendar"])
 

@@ -13,6 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from dagster_project.ingest import ensure_raw_schema
+from dagster_project.ingest.seeds import DUAL_DISCLOSURE_DATASETS
 
 FIRST_KNOWN_YEAR = 2004
 
@@ -59,7 +60,7 @@ def write_workday_calendar(con: duckdb.DuckDBPyConnection, raw_dir: Path | str, 
     layer and the as-of year; `con` is the warehouse whose raw.* views read it."""
     store = ensure_raw_schema(con, raw_dir)
     last_year = as_of.year
-    for table in ("penalty", "license"):
+    for table in DUAL_DISCLOSURE_DATASETS:
         max_drop = con.execute(f"select max(drop_date) from raw.{table}").fetchall()[0][0]
         if max_drop is not None:
             last_year = max(last_year, max_drop.year)

@@ -33,6 +33,7 @@ class DatasetSpec:
     dataset: str
     label_zh: str
     file_name_hints: tuple[str, ...] = ()
+    is_dual_disclosure: bool = False  # 双公示 (行政许可 / 行政处罚): the decisions published on the public site
 
 
 LAYOUT_RULE_KINDS = ("identify", "recognise", "key")
@@ -75,6 +76,11 @@ class Seeds:
             if c.dataset != COMMON:
                 seen.setdefault(c.dataset)
         return tuple(seen)
+
+    @property
+    def dual_disclosure_datasets(self) -> tuple[str, ...]:
+        """The 双公示 datasets (datasets.csv is_dual_disclosure), in seed order."""
+        return tuple(d for d in self.datasets if self.spec(d).is_dual_disclosure)
 
     def spec(self, dataset: str) -> DatasetSpec:
         return self.dataset_specs.get(dataset) or DatasetSpec(dataset, dataset)
@@ -163,7 +169,8 @@ def load_seeds(seeds_dir: Path | None = None) -> Seeds:
             if not name:
                 continue
             hints = tuple(h.strip().lower() for h in (r.get("file_name_hints") or "").split("|") if h.strip())
-            specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints)
+            specs[name] = DatasetSpec(name, (r.get("label_zh") or name).strip(), hints,
+                                      _truthy(r.get("is_dual_disclosure")))
     departments = None
     if (seeds_dir / "departments.csv").exists():
         departments = frozenset(code for r in read_seed("departments.csv", seeds_dir)
@@ -204,4 +211,8 @@ def load_layout_rules(seeds_dir: Path | None = None) -> list[LayoutRule]:
     ]
 
 
-DATASETS: tuple[str, ...] = load_seeds().datasets  # the datasets of the project's seeds (raw.<dataset> tables)
+# The dataset list's one home in Python: the datasets of the project's seeds (raw.<dataset> tables) and the 双公示
+# ones among them. dbt reads the same seeds (macros/raw_datasets.sql, generated: dagster_project/dbt_datasets.py).
+_PROJECT_SEEDS = load_seeds()
+DATASETS: tuple[str, ...] = _PROJECT_SEEDS.datasets
+DUAL_DISCLOSURE_DATASETS: tuple[str, ...] = _PROJECT_SEEDS.dual_disclosure_datasets

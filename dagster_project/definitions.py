@@ -57,7 +57,7 @@ _SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 def source_freshness(table: str) -> dg.FreshnessPolicy | None:
-    """dbt's source freshness for raw.<table> (dbt_credit/models/staging/_raw__sources.yml, its one home) as the
+    """dbt's source freshness for raw.<table> (dbt_credit/models/staging/_raw__sources.yml and _raw__datasets.yml) as the
     raw asset's Dagster freshness policy: the UI marks the asset late after warn_after and failed after
     error_after without a materialization, as `dbt source freshness` judges the rows' loaded_at."""
     sources = _MANIFEST.get("sources", {})

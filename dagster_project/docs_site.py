@@ -227,6 +227,9 @@ def _test_label(test: dict) -> str:
     if name == "accepted_values":
         values = kwargs.get("values") or (kwargs.get("arguments") or {}).get("values") or []
         return "accepted_values(" + ", ".join(str(v) for v in values) + ")"
+    if name == "dataset_in_seed":  # dbt_credit/tests/generic: a dataset of seed datasets (the 双公示 ones only)
+        args = kwargs.get("arguments") or kwargs
+        return "dataset_in_seed → datasets" + (" (is_dual_disclosure)" if args.get("dual_disclosure_only") else "")
     if name == "relationships":
         to = kwargs.get("to") or (kwargs.get("arguments") or {}).get("to") or ""
         field = kwargs.get("field") or (kwargs.get("arguments") or {}).get("field") or ""

@@ -149,3 +149,30 @@ def test_a_year_the_calendar_does_not_know_fails_loudly():
     from dagster_project.workdays import CalendarYearUnknown, workday_calendar
     with pytest.raises(CalendarYearUnknown, match="chinesecalendar"):
         workday_calendar(2026, last_known_year() + 1)
+
+
+def test_dataset_in_seed_reads_the_seed(compliance_db, tmp_path):
+    """The generic test dataset_in_seed (dbt_credit/tests/generic) ran on every column that names a dataset, and
+    its SQL fails a value the seed does not allow: `repair` where only the 双公示 datasets may be."""
+    import json
+    import re
+
+    target = compliance_db.parent / "target"
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    ran = [r for r in results if r["unique_id"].startswith("test.credit.dataset_in_seed_")]
+    assert len(ran) >= 10 and {r["status"] for r in ran} == {"pass"}
+    compiled = next((target / "compiled").rglob("dataset_in_seed_fct_credit_record_dataset*.sql")).read_text(
+        encoding="utf-8")
+    con = duckdb.connect()
+    con.execute("attach ':memory:' as credit")
+    relations = set(re.findall(r'"credit"\."(\w+)"\."(\w+)"', compiled))
+    assert ("ref", "datasets") in relations
+    for schema, name in relations:
+        con.execute(f'create schema if not exists credit."{schema}"')
+        if (schema, name) == ("ref", "datasets"):
+            con.execute("create table credit.ref.datasets as select * from read_csv(?, header = true)",
+                        [str(SEEDS_DIR / "datasets.csv")])
+        else:
+            con.execute(f'create table credit."{schema}"."{name}" as select * from (values (\'penalty\'), '
+                        "('license'), ('repair'), (null)) as t(dataset)")
+    assert con.execute(compiled).fetchall() == [("repair",)]

@@ -1,9 +1,4 @@
-{# Columns every dataset shares (common rows of seeds/dataset_columns.csv). #}
-{% macro common_raw_columns() -%}
-    {{ return(['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
-               'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no',
-               'source_unit', 'source_unit_uscc', 'remarks', 'status']) }}
-{%- endmacro %}
+{# raw_datasets(), common_raw_columns(), dataset_raw_columns() and standard_raw_columns(): macros/seed_datasets.sql, generated from the seeds. #}
 
 {% macro lineage_columns() -%}
     {{ return(['department', 'drop_date', 'file_path', 'file_hash', 'sheet_name', 'source_row', 'load_id', 'loaded_at']) }}
@@ -59,12 +54,6 @@
         {{ clean_text('remarks') }} as remarks,
         {{ clean_text('status') }} as status,
         extra_columns
-{%- endmacro %}
-
-{# The raw.<dataset> tables dbt reads: the datasets of seeds/dataset_columns.csv (tests check the two agree).
-   Used where SQL must name every raw table (the reconciliation) or every submission source. #}
-{% macro raw_datasets() -%}
-    {{ return(['penalty', 'license', 'repair', 'objection', 'credit_list', 'commitment', 'other_action']) }}
 {%- endmacro %}
 
 {# Same party on two rows: the same resolved entity, or (either side unresolved) the same normalised name. #}

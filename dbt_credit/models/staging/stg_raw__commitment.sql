@@ -1,8 +1,7 @@
 -- 信用承诺 as sent: a party's commitment (承诺书编号, 类型, 日期, 受理单位) and whether it was kept (履约状态).
 -- The commitment letter's number and date are its decision_no / decision_date (versions: a later row about the
 -- same commitment, e.g. the 履约 verdict, replaces the earlier one).
-{%- set commitment_columns = ['commitment_doc_no', 'commitment_type', 'commitment_content', 'commitment_date',
-    'commitment_authority', 'fulfilment_status', 'fulfilment_date'] -%}
+{%- set commitment_columns = dataset_raw_columns('commitment') -%}
 {%- set standard_columns = common_raw_columns() + commitment_columns %}
 
 with source as (

@@ -2,8 +2,7 @@
 -- and, later, removed (移出日期). Courts publish 失信被执行人 without list type or name and with one identifier
 -- column of any kind: the list is then defaulted from seed credit_list_defaults (a keyword of the 认定部门),
 -- and the identifier is read as a USCC (18 characters), a 组织机构代码 (9) or, for a natural person, an ID number.
-{%- set list_columns = ['list_type', 'list_name', 'party_id_code', 'list_authority', 'list_decision_no',
-    'list_entry_date', 'list_exit_date', 'list_reason', 'filing_date'] -%}
+{%- set list_columns = dataset_raw_columns('credit_list') -%}
 {%- set standard_columns = common_raw_columns() + list_columns %}
 {#- the single identifier column read as a USCC (18 characters, not a person), an org code (9) or an ID number -#}
 {%- set party_id_code = clean_code('party_id_code') %}

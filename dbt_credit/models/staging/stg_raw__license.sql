@@ -1,8 +1,5 @@
-{%- set license_columns = ['license_doc_name', 'decision_no', 'license_category', 'certificate_name', 'license_no',
-    'license_content', 'decision_date', 'valid_from', 'valid_to', 'authority', 'authority_uscc'] -%}
-{%- set standard_columns = ['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
-    'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no', 'source_unit',
-    'source_unit_uscc', 'remarks'] + license_columns -%}
+{%- set license_columns = dataset_raw_columns('license') -%}
+{%- set standard_columns = standard_raw_columns('license') -%}
 
 with source as (
 

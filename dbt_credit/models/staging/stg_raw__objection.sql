@@ -1,8 +1,7 @@
 -- 异议处理 results as sent: an objection to a decision (被异议决定文书号) of a party, when it was accepted, and
 -- — once handled — the outcome (维持 / 更正 / 撤销) and when. The objected decision number is decision_no, so a
 -- later row about the same objection (the outcome after the 受理 row) is a newer version of it.
-{%- set objection_columns = ['objected_decision_no', 'objected_dataset', 'objection_date', 'objection_result',
-    'resolution_date', 'objection_handler'] -%}
+{%- set objection_columns = dataset_raw_columns('objection') -%}
 {%- set standard_columns = common_raw_columns() + objection_columns %}
 
 with source as (

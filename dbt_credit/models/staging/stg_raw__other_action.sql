@@ -1,7 +1,6 @@
 -- 十公示 other actions as sent (行政强制, 行政确认, 行政征收, 行政给付, 行政裁决, 行政补偿, 行政奖励, 行政监督检查) in one
 -- generic dataset: the 相对人 fields every dataset shares, the kind of action, and its decision number, date and authority.
-{%- set action_columns = ['action_kind', 'action_decision_no', 'action_content', 'action_basis', 'action_date',
-    'action_authority', 'action_authority_uscc'] -%}
+{%- set action_columns = dataset_raw_columns('other_action') -%}
 {%- set standard_columns = common_raw_columns() + action_columns %}
 
 with source as (

@@ -1,12 +1,5 @@
-{%- set penalty_columns = ['decision_no', 'violation_type', 'violation_facts', 'penalty_basis', 'penalty_category',
-    'penalty_content', 'fine_amount', 'confiscated_amount', 'license_suspended', 'decision_date', 'valid_until',
-    'disclosure_deadline', 'authority', 'authority_uscc', 'severity', 'penalty_name', 'penalty_category_2',
-    'procedure_type'] -%}
-{%- set standard_columns = ['party_name', 'party_type', 'uscc', 'biz_reg_no', 'org_code', 'tax_reg_no', 'inst_cert_no',
-    'social_org_no', 'legal_rep', 'legal_rep_id_type', 'legal_rep_id_no', 'id_type', 'id_no', 'source_unit',
-    'source_unit_uscc', 'remarks', 'decision_no', 'violation_type', 'violation_facts', 'penalty_basis',
-    'penalty_category', 'penalty_content', 'fine_amount', 'confiscated_amount', 'license_suspended', 'decision_date',
-    'valid_until', 'disclosure_deadline', 'authority', 'authority_uscc'] -%}
+{%- set penalty_columns = dataset_raw_columns('penalty') -%}
+{%- set standard_columns = standard_raw_columns('penalty') -%}
 
 with source as (
 

@@ -1,7 +1,6 @@
 -- 信用修复 decisions as sent: which decision (被修复决定文书号) of which party was repaired, when and by whom.
 -- The repair decision's own number and date are its decision_no / decision_date (versions, lateness rules).
-{%- set repair_columns = ['repaired_decision_no', 'repaired_dataset', 'repair_date', 'repair_authority',
-    'repair_authority_uscc', 'repair_decision_no'] -%}
+{%- set repair_columns = dataset_raw_columns('repair') -%}
 {%- set standard_columns = common_raw_columns() + repair_columns %}
 
 with source as (

@@ -5,15 +5,24 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
+from dagster_project.ingest.seeds import DUAL_DISCLOSURE_DATASETS, load_seeds
+
 DASH = "—"
 
-DATASET_ZH = {"penalty": "行政处罚", "license": "行政许可"}
-DATASET_ORDER = {"penalty": 0, "license": 1}
+# The 双公示 datasets the 通报 measures, in seed order, with their Chinese names (seeds/datasets.csv)
+DATASET_ZH = {d: load_seeds().label_zh(d) for d in DUAL_DISCLOSURE_DATASETS}
+DATASET_ORDER = {d: i for i, d in enumerate(DUAL_DISCLOSURE_DATASETS)}
 ISSUE_KIND_ZH = {"violation": "不合规", "late": "迟报"}
 
 
 def dataset_zh(dataset: str) -> str:
     return DATASET_ZH.get(dataset, dataset)
+
+
+def dataset_order_sql(column: str) -> str:
+    """DATASET_ORDER as an SQL sort key (other datasets after them)."""
+    whens = " ".join(f"when '{d}' then {i}" for d, i in DATASET_ORDER.items())
+    return f"case {column} {whens} else {len(DATASET_ORDER)} end"
 
 
 def _decimal(x: Fraction) -> Decimal:

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ReportError
-from .fmt import shift_month
+from .fmt import dataset_order_sql, shift_month
 from .month_data import INTAKE_FILE_REFUSED, INTAKE_ROWS_REFUSED, Counts, IntakeProblem, Item, MartRow, Progress, Violation
 
 COMPLIANCE_TABLE = "marts.dual_disclosure_compliance"
@@ -208,7 +208,7 @@ def load_items(con, month: str, cutoff: date | None = None) -> dict[str, list[It
         where {MONTH_SQL} = ?{carried}
         order by department,
                  {"first_listed_month," if lifecycle else ""}
-                 case dataset when 'penalty' then 0 when 'license' then 1 else 2 end, dataset,
+                 {dataset_order_sql("dataset")}, dataset,
                  source_file nulls last, source_row nulls last, decision_date nulls last,
                  issue_kind, rule_id nulls last, record_id nulls last,
                  column_label_zh nulls last, offending_value nulls last

@@ -278,7 +278,7 @@ def render_data_dictionary(manifest: dict) -> str:
         "     tests/test_docs_site.py fails when this file is out of date. -->",
         "",
         "已发布数据仓库（`credit run --warehouse W` 发布的文件 W，schemas `marts` 与 `audit`）的全部表与字段，"
-        "描述取自 dbt 模型 YAML（`dbt_credit/models/*/_*__models.yml`），使用方取自 `dbt_credit/models/exposures.yml`。"
+        "描述取自 dbt 模型 YAML（`dbt_credit/models/<层>/<模型>.yml`，共用的字段描述在 `dbt_credit/models/_column_docs.md`），使用方取自 `dbt_credit/models/exposures.yml`。"
         "查询：`credit query \"select ...\" --warehouse W`（只读）；完整的 dbt 文档站点：`credit docs --warehouse W`。",
         "",
         "Every table and column of the published warehouse (the file W that `credit run --warehouse W` publishes; "

@@ -21,7 +21,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO / "dbt_credit"
 LAYERS = ("staging", "intermediate", "marts", "audit")
-PROPERTIES_FILES = {layer: f"models/{layer}/_{layer}__models.yml" for layer in LAYERS}
 SEEDS_FILE = "seeds/_seeds.yml"
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -86,10 +85,6 @@ def _has_test(manifest: dict, node_name: str, test: str, column: str) -> bool:
     return any(t["name"] == test and t["column_name"] == column for t in _tests_on(manifest, node_name))
 
 
-def _column_layer(model_path: Path) -> str:
-    return model_path.parent.name
-
-
 # ----------------------------------------------------------------------------------------- fast: documentation
 
 def test_models_found_on_disk():
@@ -98,13 +93,13 @@ def test_models_found_on_disk():
 
 
 @pytest.mark.parametrize("model", sorted(MODEL_FILES))
-def test_model_documented_in_its_folder_yaml(manifest, model):
+def test_model_documented_in_its_own_yaml(manifest, model):
+    """models/<layer>/<model>.yml beside <model>.sql (docs/dbt-conventions.md: one properties file per model)."""
     node = _models(manifest).get(model)
     assert node is not None, f"{model} is not in the manifest"
-    layer = _column_layer(MODEL_FILES[model])
+    own = MODEL_FILES[model].with_suffix(".yml").relative_to(PROJECT_DIR).as_posix()
     patch = node.get("patch_path") or ""
-    assert patch.endswith(PROPERTIES_FILES[layer]), (
-        f"{model} must be described in {PROPERTIES_FILES[layer]} (found: {patch or 'no properties file'})")
+    assert patch.endswith(own), f"{model} must be described in {own} (found: {patch or 'no properties file'})"
     assert _is_bilingual(node["description"]), f"{model}: description must be non-empty, Chinese and English"
     assert node["columns"], f"{model}: no column is documented"
 
@@ -134,7 +129,7 @@ def test_seed_documented(manifest, seed):
 def test_properties_files_are_version_2():
     import yaml
 
-    for rel in [*PROPERTIES_FILES.values(), SEEDS_FILE]:
+    for rel in [*(p.with_suffix(".yml").relative_to(PROJECT_DIR).as_posix() for p in MODEL_FILES.values()), SEEDS_FILE]:
         doc = yaml.safe_load((PROJECT_DIR / rel).read_text(encoding="utf-8"))
         assert doc.get("version") == 2, rel
 

@@ -157,8 +157,9 @@ def connect_duckdb(path: Path, **kwargs):
 def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False) -> list[str]:
     """The dbt command for one build; a pure function so tests can pin it. The as-of date reaches dbt as
     CREDIT_AS_OF (BuildSettings.environment, macro as_of()), not --vars: changed --vars make dbt re-parse
-    the whole project, every night."""
-    args = ["build"]
+    the whole project, every night. dbt's unit tests (`unit_tests:` in the models' YAML) test the SQL, not the
+    night's data: they run in the test suite (tests/test_rules.py), not every night, as dbt advises."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
     if exclude:

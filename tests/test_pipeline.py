@@ -110,8 +110,9 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path, capsys):
 
 
 def test_dbt_build_args_are_pinned():
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(select="tag:x", full_refresh=True) == ["build", "--select", "tag:x", "--full-refresh"]
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args(select="tag:x", full_refresh=True) == [
+        "build", "--exclude-resource-type", "unit_test", "--select", "tag:x", "--full-refresh"]
 
 
 def test_definitions_load_with_every_stage():

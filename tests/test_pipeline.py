@@ -2,6 +2,7 @@
 definitions, idempotent re-runs, the one-writer lock and atomic publication."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -49,7 +50,12 @@ def test_run_summary_reports_ingest_and_gates(sample_build):
 
 
 def test_rerun_of_the_same_night_adds_nothing(sample_build, tmp_path):
-    warehouse, _ = sample_build
+    # on a private copy of the whole warehouse (databases, raw layer, history, Dagster instance, drops): the session's
+    # sample warehouse is read by other modules that expect exactly the one run that built it
+    source, _ = sample_build
+    for path in [source.parent / "drops", *source.parent.glob(source.name + "*")]:
+        (shutil.copytree if path.is_dir() else shutil.copy2)(path, tmp_path / path.name)
+    warehouse = tmp_path / source.name
     con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
     before = {t: con.execute(f"select count(*) from raw.{t}").fetchall()[0][0]
               for t in ("penalty", "license", "ingest_ledger", "quarantine", "rejected_rows")}

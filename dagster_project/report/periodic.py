@@ -41,6 +41,7 @@ from .issuance import (
     _check_issue_allowed,
 )
 from . import judgement as J
+from . import verdicts as V
 from . import period_ranking as PR
 from .model import Counts, Department, Group, MartRow, MonthData, MonthTotal, Violation, total
 from .verdicts import assign_ranks, sort_key
@@ -153,15 +154,7 @@ def load_period(warehouse: Path, period: str, store: IssuedStore | None = None) 
     ranked = J.rank_in_tiers(list(depts.values()), rules, None, criticised=lambda d: d.department in criticised)
 
     def groups(key_of, label_of, cur: list[Department], before: dict[str, Department], missing_of) -> list[Group]:
-        by: dict[str, list[Department]] = defaultdict(list)
-        for d in cur:
-            by[key_of(d)].append(d)
-        prev_by: dict[str, list[Department]] = defaultdict(list)
-        for d in before.values():
-            prev_by[key_of(d)].append(d)
-        out = [Group(k, label_of(k), total(d.counts for d in ds),
-                     total(d.counts for d in prev_by[k]) if prev_by.get(k) else None, len(ds),
-                     sum(1 for d in ds if d.reported), missing_of(k)) for k, ds in by.items()]
+        out = V.groups(cur, before, key_of, label_of, missing_of)
         out.sort(key=lambda g: sort_key(g.counts, g.key))
         assign_ranks(out, lambda g: g.counts)
         return out

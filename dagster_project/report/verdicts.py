@@ -118,7 +118,8 @@ def _reason(dept: Department, t: Threshold) -> str:
     return f"{label}（本月{t.metric_zh} {shown}）"
 
 
-def groups(depts: list[Department], prev: dict[str, Department], key_of, label_of) -> list[Group]:
+def groups(depts: list[Department], prev: dict[str, Department], key_of, label_of, missing_of=None) -> list[Group]:
+    """Departments summed by key_of (district, tier); missing_of(key) overrides the 漏报 count (a period's own)."""
     by: dict[str, list[Department]] = defaultdict(list)
     for d in depts:
         by[key_of(d)].append(d)
@@ -135,7 +136,7 @@ def groups(depts: list[Department], prev: dict[str, Department], key_of, label_o
                 prev=total(d.counts for d in prev_by[k]) if prev_by.get(k) else None,
                 departments=len(ds),
                 reporting=sum(1 for d in ds if d.reported),
-                missing=sum(d.missing_report_count for d in ds),
+                missing=missing_of(k) if missing_of else sum(d.missing_report_count for d in ds),
             )
         )
     return out

@@ -3,12 +3,15 @@
 The raw layer is test_rules' (every dataset and rule) plus text that trips engines up: quotes, backslashes,
 line breaks, a vertical tab, no-break spaces, full-width forms, year 0000, Excel serials, odd amounts. It is
 written as the ingestion contract has it (Parquet under $CREDIT_RAW_DIR/<table>/, sub-folders, an older file
-without a newer column, an empty-schema.parquet). Both builds export with `run-operation export_relations`.
+without a newer column, an empty-schema.parquet). Each engine's build (models, seeds, the snapshot: `dbt build`
+without the data tests, which test_spark_engine.py runs on Spark as a night's gates) and its export
+(`run-operation export_relations`, the marts schema) run in one Python process, so on Spark in one JVM.
 Slow (a JVM, ~3 minutes on 2 cores); skipped where pyspark or Java is missing.
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import shutil
@@ -83,13 +86,26 @@ def export_raw_as_parquet(work_db: Path, raw_dir: Path) -> None:
         con.close()
 
 
-def dbt(args: list[str], env: dict, target_path: Path) -> None:
-    cmd = [sys.executable, "-m", "dbt.cli.main", *args, "--project-dir", str(DBT_PROJECT_DIR),
-           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target_path),
-           "--log-path", str(target_path / "logs")]  # nothing written into the dbt project
+# dbt's build and the export in one Python process (dbt's programmatic runner): on Spark the export reuses the
+# build's SparkSession (dbt-spark's session method gets or creates it per statement) instead of starting a
+# second JVM, and parses warm (the same target path)
+RUN_DBT_COMMANDS = """
+import json, sys
+from dbt.cli.main import dbtRunner
+for args in json.loads(sys.argv[1]):
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        sys.exit(f"dbt {args[0]} failed: {result.exception or 'see the log above'}")
+"""
+
+
+def dbt(commands: list[list[str]], env: dict, target_path: Path) -> None:
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+              "--target-path", str(target_path), "--log-path", str(target_path / "logs")]  # nothing written into the dbt project
+    cmd = [sys.executable, "-c", RUN_DBT_COMMANDS, json.dumps([[*args, *common] for args in commands])]
     result = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
-        raise AssertionError(f"dbt {args[0]} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        raise AssertionError(f"dbt failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
 
 
 def mart_rows(folder: Path) -> dict[str, list[tuple]]:
@@ -132,11 +148,11 @@ def both_builds(tmp_path_factory):
             con = duckdb.connect(str(work_db_path(warehouse)))
             ensure_raw_schema(con, raw_dir)
             con.close()
-        # models, seeds and the snapshot; the dbt tests run on Spark in test_spark_engine.py (as gates of a night)
-        dbt(["build", "--target", target, "--exclude-resource-type", "test"], env, root / target / "target")
         out = root / target / "export"
         out.mkdir()
-        dbt(["run-operation", "export_relations", "--args", f"{{dir: '{out}', schemas: [marts]}}", "--target", target],
+        # models, seeds and the snapshot; the dbt tests run on Spark in test_spark_engine.py (as gates of a night)
+        dbt([["build", "--target", target, "--exclude-resource-type", "test"],
+             ["run-operation", "export_relations", "--args", f"{{dir: '{out}', schemas: [marts]}}", "--target", target]],
             env, root / target / "target")
         marts[target] = mart_rows(out)
     return marts

@@ -4,8 +4,8 @@ re-resolves to another decision key), a disclosure window ending between the two
 with the earlier as-of date on the warehouse that has seen both nights.
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: four builds shared by every
-case. The generated-sample versions (through Dagster) are tests/test_incremental.py and
-tests/test_incremental_late_copy.py (a late, older copy)."""
+case. The generated-sample version (through Dagster: three nights, a late older copy, a backfill) is
+tests/test_incremental.py."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -37,6 +38,8 @@ from dagster_project.person_key import resolve as resolve_person_key
 from dagster_project.settings import KEEP_BUILDS, BuildSettings, dbt_target_dir, dies_with_parent
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+# The fingerprint of the seeds (and their tests) the warehouse's working database was last built with
+REFERENCE_DATA_FINGERPRINT = "reference_data.fingerprint"
 
 
 def manifest_target_dir() -> Path:
@@ -234,3 +237,72 @@ def prune_dbt_runs(target_dir: Path, keep: int = KEEP_BUILDS) -> list[Path]:
     for d in removed:
         shutil.rmtree(d, ignore_errors=True)
     return removed
+
+
+# --------------------------------------------------------------------------- reference data (dbt seeds)
+#
+# The seeds change with the code, not with the night's drops: reloading 20 CSVs and re-running their ~110 tests
+# every night reproduces tables already built (a third of a small night's dbt nodes and Dagster events). A night
+# leaves them out when nothing they are made of changed since the warehouse's last successful dbt build.
+
+
+def reference_data_fingerprint(manifest: Mapping) -> str:
+    """What the seeds and their tests are made of, from the manifest dbt builds from: every node defined under
+    seeds/ (each CSV's checksum, config, descriptions; each test's code, arguments and config), the macros they
+    call (and those macros' macros), and dbt's version and adapter. Equal fingerprints: loading and testing the
+    seeds again would give the same tables and the same results."""
+    macros = manifest.get("macros", {})
+    parts, todo, seen = [], [], set()
+    for uid, node in sorted(manifest.get("nodes", {}).items()):
+        if not node.get("original_file_path", "").startswith("seeds/"):
+            continue
+        parts.append([uid, node.get("checksum"), node.get("config"), node.get("raw_code"),
+                      node.get("test_metadata"), node.get("description"), node.get("columns"),
+                      sorted(node.get("depends_on", {}).get("nodes", []))])
+        todo += node.get("depends_on", {}).get("macros", [])
+    while todo:
+        uid = todo.pop()
+        if uid in seen:
+            continue
+        seen.add(uid)
+        macro = macros.get(uid, {})
+        parts.append([uid, macro.get("macro_sql")])
+        todo += macro.get("depends_on", {}).get("macros", [])
+    meta = manifest.get("metadata", {})
+    parts.append([meta.get("dbt_version"), meta.get("adapter_type")])
+    text = json.dumps(sorted(parts, key=lambda p: str(p[0])), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def reference_data_unchanged(manifest: Mapping, target_dir: Path, work_db: Path) -> bool:
+    """True when the working database holds every seed's table and was last built (dbt succeeded) from the
+    same reference data as the manifest's (reference_data_fingerprint, kept in target_dir)."""
+    kept = Path(target_dir) / REFERENCE_DATA_FINGERPRINT
+    if not kept.is_file() or kept.read_text(encoding="utf-8").strip() != reference_data_fingerprint(manifest):
+        return False
+    seeds = {(n["schema"], n.get("alias") or n["name"]) for n in manifest.get("nodes", {}).values()
+             if n.get("resource_type") == "seed"}
+    if not Path(work_db).is_file():
+        return False
+    from dagster_project.settings import connect_duckdb
+
+    con = connect_duckdb(work_db, read_only=True)
+    try:
+        tables = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    finally:
+        con.close()
+    return seeds <= tables
+
+
+def keep_reference_data_fingerprint(manifest: Mapping, target_dir: Path) -> None:
+    """After a successful dbt build that loaded and tested the seeds: remember what they were made of."""
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target_dir / f".{REFERENCE_DATA_FINGERPRINT}.{os.getpid()}"
+    tmp.write_text(reference_data_fingerprint(manifest) + "\n", encoding="utf-8")
+    os.replace(tmp, target_dir / REFERENCE_DATA_FINGERPRINT)
+
+
+def forget_reference_data_fingerprint(target_dir: Path) -> None:
+    """Before a build that loads the seeds: until it succeeds, the working database's seeds are unknown."""
+    (Path(target_dir) / REFERENCE_DATA_FINGERPRINT).unlink(missing_ok=True)

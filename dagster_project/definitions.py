@@ -18,8 +18,9 @@ from pydantic import Field
 
 from dagster_project import gates
 from dagster_project.dbt_project import (  # noqa: F401  (CreditDbtCliResource: the `dbt` resource's class)
-    CreditDbtCliResource, dbt_environment, dbt_project, dbt_resource, invocation_target_path, keep_partial_parse,
-    prepare_manifest, prune_dbt_runs,
+    CreditDbtCliResource, dbt_environment, dbt_project, dbt_resource,
+    forget_reference_data_fingerprint, invocation_target_path, keep_partial_parse, keep_reference_data_fingerprint,
+    prepare_manifest, prune_dbt_runs, reference_data_unchanged,
 )
 from dagster_project.gates.datadocs import make_offline, write_index, write_site_summary
 from dagster_project.engines import builds_in_duckdb, check_engine, engine_from_env, spark_available
@@ -210,14 +211,26 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
     except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
         raise dg.Failure(str(e), allow_retries=False) from None
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
+    target = dbt_target_dir(s.warehouse)
+    # The seeds (reference data) change with the code, not with the drops: a whole night leaves them and their
+    # tests out when the working database holds them as the code defines them (dbt_project.reference_data_*);
+    # a subset run from the UI builds what was selected. Spark keeps its tables elsewhere: it always loads them.
+    keep_seeds = (builds_in_duckdb(s.engine) and not full_refresh and not context.is_subset
+                  and reference_data_unchanged(_MANIFEST, target, s.work_db))
+    if keep_seeds:
+        context.log.info("参考数据未变 / reference data (dbt seeds) unchanged since the last build: "
+                         "not reloaded, their tests not re-run")
+    else:
+        forget_reference_data_fingerprint(target)
     # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/
-    invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh), context=context, env=env,
-                         target_path=invocation_target_path(context, s.warehouse))
+    invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh, keep_reference_data=keep_seeds),
+                         context=context, env=env, target_path=invocation_target_path(context, s.warehouse))
     events = invocation.stream()
     if builds_in_duckdb(s.engine):
         events = _with_table_metadata(invocation, events, s.work_db)
     yield from events
-    target = dbt_target_dir(s.warehouse)
+    if builds_in_duckdb(s.engine) and not keep_seeds and not context.is_subset and invocation.is_successful():
+        keep_reference_data_fingerprint(_MANIFEST, target)
     keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm
     prune_dbt_runs(target)
     if not builds_in_duckdb(s.engine):

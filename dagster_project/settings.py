@@ -154,16 +154,25 @@ def connect_duckdb(path: Path, **kwargs):
     return con
 
 
-def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(*, select: str | None = None, exclude: str | None = None, full_refresh: bool = False,
+                   keep_reference_data: bool = False) -> list[str]:
     """The dbt command for one build; a pure function so tests can pin it. The as-of date reaches dbt as
     CREDIT_AS_OF (BuildSettings.environment, macro as_of()), not --vars: changed --vars make dbt re-parse
     the whole project, every night. dbt's unit tests (`unit_tests:` in the models' YAML) test the SQL, not the
-    night's data: they run in the test suite (tests/test_rules.py), not every night, as dbt advises."""
+    night's data: they run in the test suite (tests/test_rules.py), not every night, as dbt advises.
+
+    keep_reference_data: leave out the seeds and the tests defined on them alone (seeds/: the CSVs and
+    seeds/_seeds.yml), for a night whose working database already holds them as the code defines them
+    (dbt_project.reference_data_unchanged). `cautious` so that a model's test that also reads a seed (a
+    relationship to one, dataset_in_seed) still runs: dbt's default drops every test touching an excluded node."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", select]
-    if exclude:
-        args += ["--exclude", exclude]
+    excluded = [e for e in (exclude, "path:seeds" if keep_reference_data else None) if e]
+    if excluded:
+        args += ["--exclude", *excluded]
+    if keep_reference_data:
+        args += ["--indirect-selection", "cautious"]
     if full_refresh:
         args.append("--full-refresh")
     return args

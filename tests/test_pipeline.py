@@ -2,6 +2,7 @@
 definitions, idempotent re-runs, the one-writer lock and atomic publication."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,11 @@ import duckdb
 import pytest
 
 from dagster_project import cli
-from dagster_project.settings import dbt_build_args, history_dir, lock_path, work_db_path
+from dagster_project.dbt_project import reference_data_fingerprint, reference_data_unchanged
+from dagster_project.definitions import DBT_MANIFEST
+from dagster_project.settings import dbt_build_args, dbt_target_dir, history_dir, lock_path, work_db_path
+
+MANIFEST = json.loads(DBT_MANIFEST.read_text(encoding="utf-8"))  # the manifest the dbt assets are defined from
 
 CONTRACT = {
     "dim_entity": ["entity_id", "entity_type", "uscc", "entity_name"],
@@ -69,6 +74,53 @@ def test_rerun_of_the_same_night_adds_nothing(sample_build, tmp_path):
     con.close()
     assert after == before
     assert len(list(history_dir(warehouse).glob("*.duckdb"))) >= 1  # yesterday's build was kept
+    # the seeds did not change since the first night: not reloaded, their tests not re-run; every model's test ran
+    first_checks = sample_build[1]["checks"]
+    seed_tests = {n["name"] for n in MANIFEST["nodes"].values()
+                  if n["resource_type"] == "test" and n["original_file_path"].startswith("seeds/")}
+    assert len(seed_tests) > 50 and seed_tests <= set(first_checks)
+    assert not seed_tests & set(summary["checks"])
+    assert summary["checks"] == {k: v for k, v in first_checks.items() if k not in seed_tests}
+    assert "ref/code_lists" not in summary["assets"] and "ref/code_lists" in sample_build[1]["assets"]
+
+
+def test_reference_data_is_reloaded_when_anything_it_is_made_of_changes(sample_build, tmp_path):
+    """The fingerprint that lets a night leave the seeds out changes with a seed's CSV, its config, a test on
+    it, a macro that test calls, and dbt's version; and the seeds are reloaded when a seed table is missing."""
+    import copy
+
+    warehouse, _ = sample_build
+    target, work_db = dbt_target_dir(warehouse), work_db_path(warehouse)
+    assert reference_data_unchanged(MANIFEST, target, work_db)
+    base = reference_data_fingerprint(MANIFEST)
+
+    def changed(edit) -> bool:
+        manifest = copy.deepcopy(MANIFEST)
+        edit(manifest)
+        return reference_data_fingerprint(manifest) != base and not reference_data_unchanged(manifest, target, work_db)
+
+    nodes = MANIFEST["nodes"]
+    seed = "seed.credit.code_lists"
+    seed_test = next(u for u, n in nodes.items() if n["resource_type"] == "test" and n["original_file_path"]
+                     .startswith("seeds/") and "dataset_in_seed" in n["depends_on"]["macros"][0])
+    macro = nodes[seed_test]["depends_on"]["macros"][0]
+    assert changed(lambda m: m["nodes"][seed]["checksum"].update(checksum="0" * 64))
+    assert changed(lambda m: m["nodes"][seed]["config"].update(column_types={"code": "varchar"}))
+    assert changed(lambda m: m["nodes"][seed_test]["test_metadata"]["kwargs"].update(also=["none"]))
+    assert changed(lambda m: m["macros"][macro].update(macro_sql=m["macros"][macro]["macro_sql"] + " "))
+    assert changed(lambda m: m["metadata"].update(dbt_version="9.9.9"))
+    # a model's change is the night's business, not the reference data's
+    model = "model.credit.int_records"
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["nodes"][model]["checksum"]["checksum"] = "0" * 64
+    assert reference_data_fingerprint(manifest) == base
+    # a seed table missing from the working database (dropped by hand, a restored file): reloaded
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["nodes"]["seed.credit.not_built"] = {**nodes[seed], "name": "not_built", "alias": "not_built",
+                                                 "original_file_path": "seeds/not_built.csv"}
+    assert not reference_data_unchanged(manifest, target, work_db)
+    # no fingerprint kept (a new warehouse; a build that failed after it started loading them): reloaded
+    assert not reference_data_unchanged(MANIFEST, tmp_path, work_db)
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -119,6 +171,8 @@ def test_dbt_build_args_are_pinned():
     assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args(select="tag:x", full_refresh=True) == [
         "build", "--exclude-resource-type", "unit_test", "--select", "tag:x", "--full-refresh"]
+    assert dbt_build_args(keep_reference_data=True) == [
+        "build", "--exclude-resource-type", "unit_test", "--exclude", "path:seeds", "--indirect-selection", "cautious"]
 
 
 def test_definitions_load_with_every_stage():

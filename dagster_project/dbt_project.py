@@ -82,7 +82,8 @@ class CreditDbtCliResource(DbtCliResource):
       variables (tests/test_ops_attacks.py kills the parent and watches the child go).
     - no `dbt --version` subprocess on every run to learn the version (2 s of every night), and no dbt adapter
       loaded into this process (dagster-dbt uses it only for fetch_column_metadata/fetch_row_counts, which
-      this project does not call: definitions._with_table_metadata reads DuckDB itself)."""
+      this project does not call: dbt reports each relation's columns and row count itself, see
+      definitions._events_with_table_metadata)."""
 
     def cli(self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **kwargs):
         with _dbt_popen(env or {}):

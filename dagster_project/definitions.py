@@ -225,10 +225,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
     # artifacts in <warehouse>.dbt/target/<step>-<run>-<id>/
     invocation = dbt.cli(dbt_build_args(full_refresh=full_refresh, keep_reference_data=keep_seeds),
                          context=context, env=env, target_path=invocation_target_path(context, s.warehouse))
-    events = invocation.stream()
-    if builds_in_duckdb(s.engine):
-        events = _with_table_metadata(invocation, events, s.work_db)
-    yield from events
+    yield from _events_with_table_metadata(invocation)
     if builds_in_duckdb(s.engine) and not keep_seeds and not context.is_subset and invocation.is_successful():
         keep_reference_data_fingerprint(_MANIFEST, target)
     keep_partial_parse(invocation.target_path, target)  # the next step and the next night parse warm
@@ -239,47 +236,40 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
 
 
-def _with_table_metadata(invocation, events, work_db: Path):
-    """dbt's events, each model's materialization with its column types and (tables only) row count under
-    Dagster's standard keys, so the UI's Columns table and row-count chart are filled.
+RELATION_METADATA = "credit.relation_metadata "  # the line macros/relation_metadata.sql logs after each node
 
-    Read from the working database once dbt has exited (DuckDB admits one writing process, so the events wait
-    for the end of the step), in one connection. Not dagster-dbt's fetch_column_metadata(): through dbt's
-    adapter it reports every VARCHAR as "character varying(256)", a length DuckDB does not have. Views get
-    types but no count (counting would run the view). Spark builds get neither (the tables are in Spark)."""
-    done = list(events)
-    nodes = invocation.manifest["nodes"]
-    wanted = {}
-    for i, event in enumerate(done):
-        if isinstance(event, (dg.Output, dg.AssetMaterialization)) and "unique_id" in event.metadata:
-            node = nodes.get(event.metadata["unique_id"].value) or {}
-            if node.get("resource_type") in ("model", "seed", "snapshot"):
-                wanted[i] = (node["schema"], node.get("alias") or node["name"],
-                             node.get("config", {}).get("materialized") not in ("view", "ephemeral"))
-    if not wanted:
-        yield from done
-        return
-    con = connect_duckdb(work_db, read_only=True)
-    try:
-        columns: dict[tuple[str, str], list[dg.TableColumn]] = {}
-        for schema, table, column, data_type in con.execute(
-                "select table_schema, table_name, column_name, data_type from information_schema.columns "
-                "order by table_schema, table_name, ordinal_position").fetchall():
-            columns.setdefault((schema, table), []).append(dg.TableColumn(column, data_type))
-        extra = {}
-        for i, (schema, table, count) in wanted.items():
-            if (schema, table) not in columns:
-                continue
-            meta = {"dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(columns=columns[(schema, table)])),
-                    "dagster/table_name": dg.MetadataValue.text(f"{schema}.{table}")}
-            if count:
-                rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
-                meta["dagster/row_count"] = dg.MetadataValue.int(rows)
-            extra[i] = meta
-    finally:
-        con.close()
-    for i, event in enumerate(done):
-        yield event.with_metadata({**event.metadata, **extra[i]}) if i in extra else event
+
+def _events_with_table_metadata(invocation):
+    """dbt's events as they stream, each model's, seed's and snapshot's materialization with its column types
+    and (tables only) row count under Dagster's standard keys (dagster/column_schema, dagster/row_count,
+    dagster/table_name), so the UI's Columns table and row-count chart are filled.
+
+    dbt reports them itself: a project post-hook (macros/relation_metadata.sql) logs one line per node, which
+    arrives before that node's result. The events are written as dbt goes, alongside it: DuckDB admits one
+    writing process, so reading the working database here would mean holding every event of the night until
+    dbt exits. Not dagster-dbt's fetch_column_metadata(): through dbt's adapter it reports every VARCHAR as
+    "character varying(256)", a length DuckDB does not have. Spark builds get neither (the macro is DuckDB's)."""
+    reported: dict[str, dict] = {}
+    for event in invocation.stream_raw_events():
+        info = event.raw_event.get("info", {})
+        message = info.get("msg") or ""
+        if info.get("name") == "JinjaLogInfo" and message.startswith(RELATION_METADATA):
+            report = json.loads(message[len(RELATION_METADATA):])
+            meta = {"dagster/column_schema": dg.MetadataValue.table_schema(dg.TableSchema(
+                        columns=[dg.TableColumn(name, data_type) for name, data_type in report["columns"]])),
+                    "dagster/table_name": dg.MetadataValue.text(report["relation"])}
+            if report.get("row_count") is not None:
+                meta["dagster/row_count"] = dg.MetadataValue.int(int(report["row_count"]))
+            reported[report["unique_id"]] = meta
+            continue
+        for out in event.to_default_asset_events(
+                manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context, target_path=invocation.target_path, project=invocation.project):
+            if isinstance(out, (dg.Output, dg.AssetMaterialization)) and "unique_id" in out.metadata:
+                extra = reported.pop(out.metadata["unique_id"].value, None)
+                if extra:
+                    out = out.with_metadata({**out.metadata, **extra})
+            yield out
 
 
 # One dbt invocation a night (one dbt start, one parse): dbt build orders every model, seed, snapshot and test

@@ -71,6 +71,9 @@ def _each_length() -> tuple[re.Pattern, re.Pattern]:
 
 
 _DIGIT = re.compile(r"[0-9０-９]")
+# the fewest characters an ID number can be written in: the older 15-digit number (_alternatives); separators
+# only add to it
+SHORTEST_ID_NUMBER = 15
 
 
 def _standalone(text: str, start: int, end: int) -> bool:
@@ -180,7 +183,9 @@ def register_duckdb_scrub(con, name: str = "scrub_id_numbers"):
     con.create_function(name, _vectorised, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                         type="arrow", null_handling="special", side_effects=False)
     pattern = spelling()["pattern"].replace("'", "''")
-    return lambda col: f"case when regexp_matches({col}, '{pattern}') then {name}({col}) else {col} end"
+    # the length test first: most values (codes, dates, names) are shorter than any ID number and skip the regex
+    return lambda col: (f"case when length({col}) >= {SHORTEST_ID_NUMBER} and regexp_matches({col}, '{pattern}') "
+                        f"then {name}({col}) else {col} end")
 
 
 def generated_vars(spec: dict) -> dict[str, str]:

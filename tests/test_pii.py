@@ -81,6 +81,10 @@ def test_duckdb_scrub_function_matches_python():
 
     con = duckdb.connect()
     expr = pii.register_duckdb_scrub(con)
-    texts = [f"见{VALID}", "罚字(2026)210200202611050001号", None, "plain", f"{OLD_15} 与 2102 0219 9010 1012 3X"]
+    texts = [f"见{VALID}", "罚字(2026)210200202611050001号", None, "plain", f"{OLD_15} 与 2102 0219 9010 1012 3X",
+             OLD_15, OLD_15[:-1], VALID]
     got = [r[0] for r in con.execute(f"select {expr('t')} from unnest(?::varchar[]) as u(t)", [texts]).fetchall()]
     assert got == [pii.scrub(t) for t in texts]
+    # the SQL skips the regex below SHORTEST_ID_NUMBER characters: the shortest number, written bare, is that long
+    assert len(OLD_15) == pii.SHORTEST_ID_NUMBER and got[5] == pii.ID_REDACTED and got[6] == OLD_15[:-1]
+    assert all(len(written) >= pii.SHORTEST_ID_NUMBER for written in (VALID, OLD_15, "210202 901010 123"))

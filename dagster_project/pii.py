@@ -182,10 +182,15 @@ def register_duckdb_scrub(con, name: str = "scrub_id_numbers"):
 
     con.create_function(name, _vectorised, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                         type="arrow", null_handling="special", side_effects=False)
+    return lambda col: f"case when {sql_may_hold_id_number(col)} then {name}({col}) else {col} end"
+
+
+def sql_may_hold_id_number(col: str) -> str:
+    """DuckDB SQL true where the text column ``col`` has the shape of an ID number somewhere (RE2: no birth-date or
+    check-character test; pii.contains_id_number decides). The length test first: most values (codes, dates,
+    names) are shorter than any ID number and skip the regex."""
     pattern = spelling()["pattern"].replace("'", "''")
-    # the length test first: most values (codes, dates, names) are shorter than any ID number and skip the regex
-    return lambda col: (f"case when length({col}) >= {SHORTEST_ID_NUMBER} and regexp_matches({col}, '{pattern}') "
-                        f"then {name}({col}) else {col} end")
+    return f"(length({col}) >= {SHORTEST_ID_NUMBER} and regexp_matches({col}, '{pattern}'))"
 
 
 def generated_vars(spec: dict) -> dict[str, str]:

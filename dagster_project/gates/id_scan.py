@@ -50,16 +50,19 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
             if not exists:
                 raise LookupError(f"table {table} does not exist in {Path(db_path).name}")
             return {}
-        pattern = pii.spelling()["pattern"]
         key_sql = f'"{key_column}"' if key_column else "cast(rowid as varchar)"
         offenders: dict[str, list[str]] = {}
         for column in text_columns:
             rows = con.execute(
-                f'select {key_sql}, "{column}" from {schema}."{name}" where regexp_matches("{column}", ?)',
-                [pattern]).fetchall()
+                f'select {key_sql}, "{column}" from {schema}."{name}" where {pii.sql_may_hold_id_number(_quote(column))}'
+            ).fetchall()
             for key, value in rows:
                 if pii.contains_id_number(value):
                     offenders.setdefault(str(key), []).append(column)
         return offenders
     finally:
         con.close()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -24,7 +24,7 @@ from dagster_project.dbt_project import (  # noqa: F401  (CreditDbtCliResource: 
 )
 from dagster_project.gates.datadocs import make_offline, write_index, write_site_summary
 from dagster_project.engines import builds_in_duckdb, check_engine, engine_from_env, spark_available
-from dagster_project.spark_mirror import mirror_spark_build
+from dagster_project.spark_mirror import export_environment, mirror_spark_build
 from dagster_project.ingest import ingest_drops
 from dagster_project.ingest.seeds import DATASETS
 from dagster_project.operations import build_operations
@@ -210,6 +210,8 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
         env = dbt_environment(s)
     except PersonKeyError as e:  # a dbt step started on its own (the UI) is guarded too
         raise dg.Failure(str(e), allow_retries=False) from None
+    if not builds_in_duckdb(s.engine):  # Spark exports the published schemas as the build's last step
+        env.update(export_environment(s.warehouse))
     full_refresh = context.run.tags.get("credit/full_refresh") == "true"
     target = dbt_target_dir(s.warehouse)
     # The seeds (reference data) change with the code, not with the drops: a whole night leaves them and their
@@ -232,7 +234,7 @@ def _run_dbt(context: dg.AssetExecutionContext, dbt: CreditDbtCliResource, wareh
     prune_dbt_runs(target)
     if not builds_in_duckdb(s.engine):
         # the gates and publish read the working DuckDB database: bring Spark's marts there
-        counts = mirror_spark_build(s, env)
+        counts = mirror_spark_build(s)
         context.log.info(f"Spark build mirrored into {s.work_db}: {len(counts)} tables, {sum(counts.values()):,} rows")
 
 

@@ -1,5 +1,7 @@
-"""The Spark engine's mirror: after a Spark build, the relations the gates and publish read (the schemas publish
-copies) are exported from Spark's catalog as Parquet and loaded into the working DuckDB database.
+"""The Spark engine's mirror: a Spark build exports the relations the gates and publish read (the schemas publish
+copies) from Spark's catalog as Parquet as its last step (dbt's on-run-end, in the build's own JVM), and they are
+loaded into the working DuckDB database. `export_args` is the same export as a dbt command of its own (by hand,
+docs/spark.md).
 
 It sits above settings and publish (it needs both: the working database, dbt's environment and the published
 schemas), so that engines.py, which settings reads for the engine's name, imports neither.
@@ -8,11 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 
 from dagster_project.publish import PUBLISHED_SCHEMAS
-from dagster_project.settings import connect_duckdb, dbt_target_dir
+from dagster_project.settings import connect_duckdb
 
 
 def export_dir(warehouse: Path) -> Path:
@@ -46,17 +47,21 @@ def load_export_into_duckdb(con, target_dir: Path) -> dict[str, int]:
     return counts
 
 
-def mirror_spark_build(settings, env: Mapping[str, str]) -> dict[str, int]:
-    """After a Spark build: export the mirrored schemas from Spark and load them into the working DuckDB.
-    `env`: the build's dbt environment (dbt_project.dbt_environment)."""
-    from dagster_project.dbt_project import dbt_failure, run_dbt  # dagster-dbt, loaded only for a Spark build
-
-    target = export_dir(settings.warehouse)
+def export_environment(warehouse: Path) -> dict[str, str]:
+    """What makes a Spark build export the published schemas as its last step (on-run-end hook
+    export_relations_on_run_end, in the build's own JVM): the folder, emptied here, and the schemas."""
+    target = export_dir(warehouse)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    done = run_dbt(export_args(target), env=env, target_path=dbt_target_dir(settings.warehouse) / "spark-export")
-    if not done.is_successful():
-        raise RuntimeError(f"Spark 导出失败 / exporting the Spark build failed:\n{dbt_failure(done)}")
+    return {"CREDIT_SPARK_EXPORT_DIR": str(target), "CREDIT_SPARK_EXPORT_SCHEMAS": ",".join(PUBLISHED_SCHEMAS)}
+
+
+def mirror_spark_build(settings) -> dict[str, int]:
+    """After a Spark build run with export_environment(): load what it exported into the working DuckDB."""
+    target = export_dir(settings.warehouse)
+    if not target.is_dir() or not any(p.is_dir() for p in target.iterdir()):
+        raise RuntimeError(f"Spark 导出缺失 / the Spark build exported nothing to {target}: was it started "
+                           "with spark_mirror.export_environment()?")
     con = connect_duckdb(settings.work_db)
     try:
         return load_export_into_duckdb(con, target)

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from dagster_project.engines import ENGINES, EngineError, check_engine, engine_from_env
-from dagster_project.spark_mirror import export_args, load_export_into_duckdb
+from dagster_project.spark_mirror import export_args, export_dir, export_environment, load_export_into_duckdb
 from dagster_project.publish import PUBLISHED_SCHEMAS
 from dagster_project.settings import BuildSettings
 
@@ -45,6 +45,21 @@ def test_export_mirrors_what_publish_copies():
     assert args[:2] == ["run-operation", "export_relations"]
     assert json.loads(args[3]) == {"dir": "/x/out", "schemas": ["marts", "audit", "history"]}
     assert set(PUBLISHED_SCHEMAS) == {"marts", "audit", "history"}
+
+
+def test_a_spark_night_exports_what_publish_copies_as_its_last_step(tmp_path):
+    """The night's export is the build's on-run-end hook: the variables name the same schemas; the folder starts empty."""
+    import yaml
+
+    from dagster_project.paths import DBT_PROJECT_DIR
+
+    warehouse = tmp_path / "credit.duckdb"
+    (export_dir(warehouse) / "marts.stale").mkdir(parents=True)
+    env = export_environment(warehouse)
+    assert env["CREDIT_SPARK_EXPORT_DIR"] == str(export_dir(warehouse)) and not any(export_dir(warehouse).iterdir())
+    assert env["CREDIT_SPARK_EXPORT_SCHEMAS"].split(",") == list(PUBLISHED_SCHEMAS)
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["on-run-end"] == ["{{ export_relations_on_run_end(results) }}"]
 
 
 def test_an_exported_build_replaces_the_tables_and_reads_utc_instants_as_local_times(tmp_path):

@@ -35,7 +35,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 
 from dagster_project.paths import DBT_PROJECT_DIR, INSTALLED, PROJECT_ROOT
 from dagster_project.person_key import resolve as resolve_person_key
-from dagster_project.settings import KEEP_BUILDS, BuildSettings, dbt_target_dir, dies_with_parent
+from dagster_project.settings import KEEP_BUILDS, BuildSettings, connect_duckdb, dbt_target_dir, dies_with_parent
 
 PARTIAL_PARSE = "partial_parse.msgpack"
 # The fingerprint of the seeds (and their tests) the warehouse's working database was last built with
@@ -285,8 +285,6 @@ def reference_data_unchanged(manifest: Mapping, target_dir: Path, work_db: Path)
              if n.get("resource_type") == "seed"}
     if not Path(work_db).is_file():
         return False
-    from dagster_project.settings import connect_duckdb
-
     con = connect_duckdb(work_db, read_only=True)
     try:
         tables = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())

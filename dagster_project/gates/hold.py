@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster_project.gates.id_scan import id_number_offenders
+from dagster_project.gates.id_scan import id_number_offenders, quote_identifier
 from dagster_project.gates.results import SuiteOutcome
 from dagster_project.gates.suites import NO_ID_NUMBERS, Suite
 
@@ -45,12 +45,8 @@ class HeldRecord:
     reasons: str
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _sql_name(table: str) -> str:
-    return ".".join(_quote(p) for p in table.split("."))
+    return ".".join(quote_identifier(p) for p in table.split("."))
 
 
 def _columns(con, table: str) -> set[str]:
@@ -76,7 +72,7 @@ def _row_predicate(expectation_type: str, kwargs: dict[str, Any], params: dict[s
     column = kwargs.get("column")
     if column is None:
         return None
-    col = _quote(column)
+    col = quote_identifier(column)
     if expectation_type == "expect_column_values_to_not_be_in_set":
         return f"{col} in ({', '.join(_literal(v) for v in kwargs['value_set'])})"
     if expectation_type == "expect_column_values_to_be_in_set":
@@ -107,7 +103,7 @@ def blamed_records(db_path: Path, suite: Suite, outcome: SuiteOutcome, params: d
         return None
     blocking = [r for r in outcome.results if r.blocking]
     blamed: dict[str, list[str]] = {}
-    table_sql = ".".join(_quote(p) for p in suite.table.split("."))
+    table_sql = ".".join(quote_identifier(p) for p in suite.table.split("."))
     for result in blocking:
         if result.error is not None:
             return None  # a check that could not run explains nothing
@@ -124,7 +120,7 @@ def blamed_records(db_path: Path, suite: Suite, outcome: SuiteOutcome, params: d
             return None
         con = duckdb.connect(str(db_path), read_only=True)
         try:
-            keys = [r[0] for r in con.execute(f"select distinct cast({_quote(key)} as varchar) from {table_sql} "
+            keys = [r[0] for r in con.execute(f"select distinct cast({quote_identifier(key)} as varchar) from {table_sql} "
                                                 f"where {predicate}").fetchall()]
         finally:
             con.close()
@@ -156,9 +152,9 @@ def hold_records(db_path: Path, suite: Suite, blamed: dict[str, list[str]], *, r
         origin = "null::varchar as department, null::varchar as dataset"
         for source in (suite.table, "marts.fct_credit_record"):
             if source in has and {"department", "dataset", key} <= _columns(con, source):
-                origin = (f"(select department from {_sql_name(source)} as o where cast(o.{_quote(key)} as varchar) "
+                origin = (f"(select department from {_sql_name(source)} as o where cast(o.{quote_identifier(key)} as varchar) "
                           f"= h.record_id limit 1) as department, (select dataset from {_sql_name(source)} as o "
-                          f"where cast(o.{_quote(key)} as varchar) = h.record_id limit 1) as dataset")
+                          f"where cast(o.{quote_identifier(key)} as varchar) = h.record_id limit 1) as dataset")
                 break
         con.execute(f"delete from {HELD_TABLE} where run_id = ? and suite_name = ?", [run_id, suite.name])
         con.execute(
@@ -166,7 +162,7 @@ def hold_records(db_path: Path, suite: Suite, blamed: dict[str, list[str]], *, r
             f"select ?, ?, ?, h.record_id, o.department, o.dataset, h.reasons "
             f"from held_now as h, lateral (select {origin}) as o",
             [run_id, suite.name, suite.table])
-        con.execute(f"delete from {table_sql} where cast({_quote(key)} as varchar) in (select record_id from held_now)")
+        con.execute(f"delete from {table_sql} where cast({quote_identifier(key)} as varchar) in (select record_id from held_now)")
         for target, current in (("marts.fct_credit_record", ""),
                                 ("history.snap_credit_record_status", " and dbt_valid_to is null")):
             if target not in has or target == suite.table:
@@ -221,7 +217,7 @@ def _add_rectification_items(con, message: str) -> None:
         "delete from marts.fct_rectification_item where rule_id = 'GATE_HELD' "
         "and record_id in (select record_id from held_now)")
     con.execute(
-        f"insert into marts.fct_rectification_item ({', '.join(_quote(c) for c in columns)}) "
+        f"insert into marts.fct_rectification_item ({', '.join(quote_identifier(c) for c in columns)}) "
         f"select {select} from held_now as h "
         "inner join marts.fct_credit_record as f on f.record_id = h.record_id "
         "left join intermediate.int_decision_versions as v on v.submission_id = f.latest_submission_id "

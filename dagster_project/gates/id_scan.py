@@ -54,7 +54,7 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
         offenders: dict[str, list[str]] = {}
         for column in text_columns:
             rows = con.execute(
-                f'select {key_sql}, "{column}" from {schema}."{name}" where {pii.sql_may_hold_id_number(_quote(column))}'
+                f'select {key_sql}, "{column}" from {schema}."{name}" where {pii.sql_may_hold_id_number(quote_identifier(column))}'
             ).fetchall()
             for key, value in rows:
                 if pii.contains_id_number(value):
@@ -64,5 +64,6 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
         con.close()
 
 
-def _quote(name: str) -> str:
+def quote_identifier(name: str) -> str:
+    """A DuckDB identifier, double-quoted (the gates' SQL names columns a suite or a seed gives)."""
     return '"' + name.replace('"', '""') + '"'

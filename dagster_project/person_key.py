@@ -2,7 +2,7 @@
 
 dbt's macro person_key_hash turns a valid ID number into sha256(<key> || '|' || id_no) (the key with any
 single quote removed, as the macro does), and int_entity_resolution derives from that hash:
-  entity_key = 'P:' || hash;   entity_id = 'E' || substr(md5(entity_key), 1, 15)
+  entity_key = 'P:' || hash;   entity_id = 'E' || substr(md5(entity_key), 1, 15)  (macro entity_id: see there)
   record_id  = md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' || entity_key)
 so a different key makes every natural person a new entity with new records. The key lives in
 CREDIT_PERSON_KEY or in the file <warehouse>.key; this module makes sure a warehouse is always built with
@@ -45,6 +45,14 @@ NOT_STORED_SCHEMAS = ("raw", "ref", "staging", "intermediate", "marts")
 
 class PersonKeyError(ValueError):
     """The person key cannot be used for this warehouse; the message says why and how to fix it."""
+
+
+def entity_id_sql(entity_key: str) -> str:
+    """DuckDB SQL of an entity's id from the SQL expression ``entity_key``: the mirror of dbt's macro entity_id
+    (macros/identifiers.sql; tests/test_pii.py checks the two agree, on keys whose md5 starts with 15 digits)."""
+    md5 = f"md5({entity_key})"
+    return (f"('E' || substr({md5}, 1, 14) || case when translate(substr({md5}, 1, 15), '0123456789', '') = '' "
+            f"then translate(substr({md5}, 15, 1), '0123456789', 'ghijklmnop') else substr({md5}, 15, 1) end)")
 
 
 def fingerprint_path(warehouse: Path) -> Path:
@@ -324,11 +332,11 @@ def _rehash_work_db(work: Path, old_key: str | None, new_key: str, result: Rekey
                 md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' || 'P:' || m.old_pk) as old_id,
                 md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' || 'P:' || m.new_pk) as new_id
             from {CHECKED_TABLE} as c inner join person_map as m on m.old_pk = c.person_key""")
-        con.execute("""
+        con.execute(f"""
             create temp table value_map as
             select old_pk as old_id, new_pk as new_id from person_map
             union all select 'P:' || old_pk, 'P:' || new_pk from person_map
-            union all select 'E' || substr(md5('P:' || old_pk), 1, 15), 'E' || substr(md5('P:' || new_pk), 1, 15)
+            union all select {entity_id_sql("'P:' || old_pk")}, {entity_id_sql("'P:' || new_pk")}
                       from person_map
             union all select old_id, new_id from record_map""")
         result.persons = total

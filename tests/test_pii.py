@@ -87,3 +87,48 @@ def test_duckdb_scrub_function_matches_python():
     assert got == [pii.scrub(t) for t in texts]
     # the SQL skips the regex below SHORTEST_ID_NUMBER characters: the shortest number, written bare, is that long
     assert len(OLD_15) == pii.SHORTEST_ID_NUMBER and got[5] == pii.ID_REDACTED and got[6] == OLD_15[:-1]
+
+
+def _keys_whose_md5_reads_as_an_id_number(count: int) -> list[str]:
+    """Entity keys whose md5 starts with 15 digits that make a valid old-style ID number (about 1 key in
+    15,000): at a city's scale (hundreds of thousands of entities) dozens of them."""
+    import hashlib
+
+    found, i = [], 0
+    while len(found) < count:
+        key = f"U:91{i:016d}"
+        head = hashlib.md5(key.encode()).hexdigest()[:15]
+        if head.isdigit() and pii.is_id_number(head):
+            found.append(key)
+        i += 1
+    return found
+
+
+def test_entity_ids_never_read_as_id_numbers():
+    """An entity id is computed ('E' + md5 of the entity key), never sent; when its 15 characters after the E
+    were all digits they read as a 15-digit ID number, so publish redacted them (one `E[证件号已隐去]` for many
+    entities in dim_entity, a broken primary key) and the public_disclosure gate blocked every night of a 1M
+    warehouse. The dbt macro and person_key's mirror (a re-key maps old entity ids to new) must agree."""
+    import duckdb
+    import jinja2
+
+    from dagster_project import person_key
+    from dagster_project.paths import DBT_PROJECT_DIR
+
+    keys = _keys_whose_md5_reads_as_an_id_number(3) + ["U:91350100M000100Y43", "P:abc"]
+    macros = (DBT_PROJECT_DIR / "macros" / "identifiers.sql").read_text(encoding="utf-8")
+    dbt_sql = jinja2.Environment().from_string(macros + "{{ entity_id('k') }}").render().strip()
+    con = duckdb.connect()
+    con.execute("create table keys (k varchar)")
+    con.executemany("insert into keys values (?)", [(k,) for k in keys] + [(None,)])
+    rows = con.execute(f"select k, {dbt_sql}, {person_key.entity_id_sql('k')} from keys").fetchall()
+    assert [(k, a == b) for k, a, b in rows] == [(k, True) for k, _, _ in rows]
+    ids = {k: a for k, a, _ in rows}
+    assert ids[None] is None
+    for key in keys:
+        assert len(ids[key]) == 16 and ids[key][0] == "E" and not pii.find_id_numbers(ids[key]), (key, ids[key])
+        assert pii.scrub(f"主体{ids[key]}") == f"主体{ids[key]}"
+    import hashlib
+    for key in keys[3:]:  # an id that never read as one is what it always was: no entity changes its id
+        assert ids[key] == "E" + hashlib.md5(key.encode()).hexdigest()[:15]
+    assert len(set(ids.values())) == len(ids)

@@ -93,3 +93,14 @@
 {% macro person_key_hash(id_no) -%}
     {{ sha256_hex(str_lit(env_var("CREDIT_PERSON_KEY", "") | replace("'", "")) ~ " || '|' || " ~ id_no) }}
 {%- endmacro %}
+
+{# An entity's id: 'E' + the first 15 hex digits of md5(entity_key). When those 15 are all digits (about one
+   key in 1,150) they would read as a 15-digit ID number (macros/pii.sql, dagster_project/pii.py) and be
+   redacted wherever the id is published, so the last digit becomes a letter g-p: outside hex, it cannot
+   equal another entity's id. Plain SQL for every engine; dagster_project/person_key.py mirrors it. #}
+{% macro entity_id(entity_key) -%}
+    'E' || substr(md5({{ entity_key }}), 1, 14) || case
+        when translate(substr(md5({{ entity_key }}), 1, 15), '0123456789', '') = ''
+        then translate(substr(md5({{ entity_key }}), 15, 1), '0123456789', 'ghijklmnop')
+        else substr(md5({{ entity_key }}), 15, 1) end
+{%- endmacro %}

@@ -111,7 +111,7 @@ final as (
 
     select
         r.submission_id,
-        case when r.entity_key is not null then 'E' || substr(md5(r.entity_key), 1, 15) end as entity_id,
+        {{ entity_id('r.entity_key') }} as entity_id,
         r.entity_key,
         r.resolved_uscc,
         coalesce(r.resolution_method, case when r.is_ambiguous_name then 'ambiguous_name' else 'unresolved' end)

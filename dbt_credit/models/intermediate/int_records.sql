@@ -9,15 +9,23 @@
 -- REPAIR_BEFORE_MINIMUM, on the penalty department's list via fct_rule_violation). A 市场监管 department's
 -- 简易程序 decision is not published; one whose 程序类型 is unknown is published and flagged (procedure_unknown).
 
-with versions as (
+-- The wide rows are read once, by final; every join that decides something runs on the narrow columns of
+-- latest (a CTE read more than once is materialized whole, and a hash join can pick the wide side to build:
+-- at 1M records the lateness join alone held ~1 GB and spilled).
+with latest_versions as (
 
     select * from {{ ref('int_decision_versions') }}
+    where is_latest_version
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
 
 ),
 
 latest as (
 
-    select * from versions
+    select
+        submission_id, first_submission_id, dataset, department, decision_no_norm, party_name_norm, entity_id,
+        decision_date, severity, penalty_categories, violation_type, penalty_basis, procedure_type
+    from {{ ref('int_decision_versions') }}
     where is_latest_version
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
 
@@ -128,7 +136,14 @@ special_domain_hits as (
 classified as (
 
     select
-        l.*,
+        l.submission_id,
+        l.first_submission_id,
+        l.dataset,
+        l.decision_no_norm,
+        l.party_name_norm,
+        l.entity_id,
+        l.decision_date,
+        l.procedure_type,
         coalesce(
             case when l.severity in ('轻微', '一般', '严重') then l.severity end,
             ms.mapped_severity,
@@ -168,6 +183,15 @@ objected as (
        and {{ same_party('o', 'k') }}
        and coalesce(o.objected_dataset, k.dataset) = k.dataset
     group by 1
+
+),
+
+-- lateness is judged on the first submission of the decision
+lateness as (
+
+    select c.submission_id, t.is_late
+    from classified as c
+    inner join timeliness as t on t.submission_id = c.first_submission_id
 
 ),
 
@@ -269,10 +293,10 @@ final as (
         c.valid_to,
         c.disclosure_deadline as supplied_disclosure_deadline,
         c.procedure_type,
-        c.dataset = 'penalty' and c.is_market_regulation
+        c.dataset = 'penalty' and k.is_market_regulation
             and pc.code is null as procedure_unknown,
-        c.effective_severity,
-        c.disclosure_domain,
+        k.effective_severity,
+        k.disclosure_domain,
         w.disclosure_regime,
         coalesce(v.error_count, 0) as error_count,
         t.is_late,
@@ -282,8 +306,8 @@ final as (
              then {{ months_window_end('c.decision_date', 'w.min_months') }} end as min_disclosure_until,
         greatest(c.decision_date, c.first_drop_date) as disclosure_from,
         c.is_natural_person,
-        c.is_warning_only,
-        c.is_market_regulation,
+        k.is_warning_only,
+        k.is_market_regulation,
         w.window_is_published,
         rp.repaired_on,
         rp.early_repair_date,
@@ -293,10 +317,10 @@ final as (
         coalesce(ob.objection_count, 0) as objection_count,
         ob.last_objection_result,
         coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection
-    from classified as c
+    from latest_versions as c
+    inner join classified as k on k.submission_id = c.submission_id
     left join violations as v on v.submission_id = c.submission_id
-    -- lateness is judged on the first submission of the decision
-    left join timeliness as t on t.submission_id = c.first_submission_id
+    left join lateness as t on t.submission_id = c.submission_id
     left join windowed as w on w.submission_id = c.submission_id
     left join repaired as rp on rp.submission_id = c.submission_id
     left join objected as ob on ob.submission_id = c.submission_id

@@ -20,10 +20,8 @@ import re
 import unicodedata
 from datetime import date
 
-import yaml
-
 from dagster_project.identifiers import ric_is_valid
-from dagster_project.paths import DBT_PROJECT_DIR
+from dagster_project.project_vars import project_vars
 
 ID_REDACTED = "[证件号已隐去]"
 # a value that is entirely a hex digest was computed by the warehouse (record_id, entity_id, …), never sent
@@ -33,9 +31,8 @@ _DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
 @functools.lru_cache(maxsize=1)
 def spelling() -> dict:
     """The vars of dbt_project.yml that define an ID number's spelling (and the generated regex)."""
-    with open(DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as f:
-        project_vars = yaml.safe_load(f)["vars"]
-    return {"pattern": project_vars["id_number_pattern"], **project_vars["id_number_spelling"]}
+    found = project_vars()
+    return {"pattern": found["id_number_pattern"], **found["id_number_spelling"]}
 
 
 def build_pattern(spec: dict) -> str:

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import xlsxwriter
 
+from dagster_project.project_vars import publication_workdays
+
 from . import tables as T
 from .fmt import ISSUE_KIND_ZH, dataset_zh, month_zh
 from .model import INTAKE_FILE_REFUSED, Department, IntakeProblem, Item, Progress
@@ -260,7 +262,8 @@ def write_rectification_workbook(path: Path, department: str, items: list[Item],
          + "以前月份列入的问题在更正数据校验通过（或决定撤销）前，每月继续列入本清单。"),
         ("反馈", "请在“整改情况”“完成日期”“说明”三列逐条填写后，随更正数据一并报送。"),
         ("说明", "“报送值”为部门报送的原始内容，按文本原样列示；一条记录违反多条规则的，每条规则列为一行。"
-         "“允许值”为代码表规定的取值；迟报问题列出应报送截止日（决定日期后第7个工作日）和决定日期至报送日期之间的"
+         "“允许值”为代码表规定的取值；迟报问题列出应报送截止日（决定日期后第" f"{publication_workdays()}"
+         "个工作日）和决定日期至报送日期之间的"
          "工作日数（按国务院办公厅公布的节假日及调休安排计算）；“挂账天数”为首次报送该问题之日至统计截止日"
          "（或销项之日）的日历天数。"
          + ("被拒收的数据行只列行数和行号，不列报送内容。" if intake else "")),

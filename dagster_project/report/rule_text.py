@@ -2,6 +2,8 @@
 figure means (附件 指标说明). Stated once; the tables and the document take them from here."""
 from __future__ import annotations
 
+from dagster_project.project_vars import publication_workdays
+
 # The ranking of rollups by their rates (表3 districts, and the period 通报's departments). The monthly 通报 ranks
 # departments by the build's rules (judgement.ranking_rule_zh), stated from the same data it ranked with.
 RANKING_RULE = (
@@ -31,7 +33,7 @@ METRIC_DEFINITIONS: list[tuple[str, str]] = [
     ),
     (
         "迟报率",
-        "迟报记录数 ÷ 决定日期可识别的记录数。迟报指报送日期晚于决定日期后第 7 个工作日"
+        f"迟报记录数 ÷ 决定日期可识别的记录数。迟报指报送日期晚于决定日期后第 {publication_workdays()} 个工作日"
         "（按国务院公布的节假日及调休安排计算），以该决定首次报送为准，后续更正不再重复计为迟报。",
     ),
     (

@@ -42,7 +42,7 @@ items as (
         {{ redact_id_numbers('decision_no') }} as decision_no, {{ redact_id_numbers('party_name') }} as party_name,
         decision_date, drop_date,
         'late' as issue_kind, 'LATE' as rule_id, 'error' as severity,
-        '超过7个工作日报送' as rule_message_zh,
+        '超过{{ var("publication_workdays") }}个工作日报送' as rule_message_zh,
         'decision_date' as column_name, '处罚/许可决定日期' as column_label_zh, decision_date_text as offending_value,
         cast(workdays_to_drop as integer) as workdays_to_drop, publication_deadline, file_path as source_file, source_row
     from late

@@ -2,7 +2,7 @@
 
 dbt's macro person_key_hash turns a valid ID number into sha256(<key> || '|' || id_no) (the key with any
 single quote removed, as the macro does), and int_entity_resolution derives from that hash:
-  entity_key = 'P:' || hash;   entity_id = 'E' || substr(md5(entity_key), 1, 15)  (macro entity_id: see there)
+  entity_key = 'P:' || hash;   entity_id = 'E' || md5(entity_key)'s first 15 hex, all-digit ones lettered (entity_id_sql)
   record_id  = md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' || entity_key)
 so a different key makes every natural person a new entity with new records. The key lives in
 CREDIT_PERSON_KEY or in the file <warehouse>.key; this module makes sure a warehouse is always built with

@@ -6,7 +6,7 @@ from . import judgement as J
 from .cells import Col, Table, V
 from .fmt import dataset_zh, fmt_int
 from .month_data import INTAKE_FILE_REFUSED, MonthData
-from .rule_text import JUDGING_RULE, METRIC_DEFINITIONS, RANKING_RULE
+from .rule_text import JUDGING_RULE, RANKING_RULE, metric_definitions
 from .thresholds import ACTION_ZH, COMPARATOR_ZH
 
 def rectification_departments(md: MonthData) -> dict[str, str]:
@@ -204,6 +204,6 @@ def definition_table(md: MonthData | None = None) -> Table:
         sheet="指标口径",
         title="附表2  指标口径",
         columns=[Col("指标", "text", 34), Col("口径", "text", 146)],
-        rows=[[a, b] for a, b in METRIC_DEFINITIONS],
+        rows=[[a, b] for a, b in metric_definitions()],
         note=J.ranking_rule_zh(md.rules) if md is not None and md.rules else RANKING_RULE,
     )

@@ -19,7 +19,7 @@ from .annex_tables import (  # noqa: F401 - re-exported: the writers take every 
 from .cells import PCT_DIGITS, Col, Table, V, cell_kind, excel_value, fmt_cell  # noqa: F401 - re-exported
 from .fmt import fmt_int, month_zh
 from .month_data import Group, MonthData, delta
-from .rule_text import JUDGING_RULE, METRIC_DEFINITIONS, RANKING_RULE  # noqa: F401 - re-exported
+from .rule_text import JUDGING_RULE, RANKING_RULE, metric_definitions  # noqa: F401 - re-exported
 from .thresholds import ACTION_ZH
 
 

@@ -34,17 +34,23 @@ LOAD_LINEAGE = ("load_id", "intake_file_id")
 NIGHT_2_AS_OF, NIGHT_3_AS_OF = "2026-11-02", "2026-11-03"
 
 
+# Beside the marts, the incremental intermediate models whose rows are the records: compared whole, so a stale
+# column the marts do not carry is caught too.
+INCREMENTAL_RECORDS = (("intermediate", "int_records"),)
+
+
 def mart_tables(path: Path) -> dict[str, list[tuple]]:
+    """The working database's marts and INCREMENTAL_RECORDS, each table's rows order-free."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
+        names = [("marts", r[0]) for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         out = {}
-        for n in names:
+        for schema, n in names + list(INCREMENTAL_RECORDS):
             cols = [c for (c,) in con.execute("select column_name from information_schema.columns where "
-                                              "table_schema = 'marts' and table_name = ? order by ordinal_position",
-                                              [n]).fetchall() if c not in LOAD_LINEAGE]
-            out[n] = sorted(con.execute(f'select {", ".join(chr(34) + c + chr(34) for c in cols)} from marts.{n}')
+                                              "table_schema = ? and table_name = ? order by ordinal_position",
+                                              [schema, n]).fetchall() if c not in LOAD_LINEAGE]
+            out[n] = sorted(con.execute(f'select {", ".join(chr(34) + c + chr(34) for c in cols)} from {schema}.{n}')
                             .fetchall(), key=repr)
         return out
     finally:
@@ -116,7 +122,7 @@ def nights(tmp_path_factory):
     nightly_wh.parent.mkdir()
     copy_nights(sample, nightly, first)
     run_build(nightly, nightly_wh, night1_as_of)
-    after_night1 = mart_tables(nightly_wh)
+    after_night1 = mart_tables(work_db_path(nightly_wh))
     copy_nights(sample, nightly, second)
     run_build(nightly, nightly_wh, NIGHT_2_AS_OF)
     before_late_copy = flags(nightly_wh)
@@ -128,7 +134,8 @@ def nights(tmp_path_factory):
     copy_nights(sample, at_once, dates + [late_day])
     run_build(at_once, at_once_wh, NIGHT_3_AS_OF)
     # read now: test_backfill_of_a_past_night_reproduces_it rebuilds the nightly warehouse as of night 1
-    return {"nightly": mart_tables(nightly_wh), "at_once": mart_tables(at_once_wh), "after_night1": after_night1,
+    return {"nightly": mart_tables(work_db_path(nightly_wh)), "at_once": mart_tables(work_db_path(at_once_wh)),
+            "after_night1": after_night1,
             "flags_before_late_copy": before_late_copy, "flags_nightly": flags(nightly_wh),
             "flags_at_once": flags(at_once_wh), "warehouse": nightly_wh, "night1_as_of": night1_as_of,
             "drops": nightly}
@@ -152,6 +159,6 @@ def test_late_older_copy_flips_the_kept_rows_flag(nights):
 def test_backfill_of_a_past_night_reproduces_it(nights):
     # the warehouse has now seen every night; rebuilding as of night 1 must give night 1's marts back
     run_build(nights["drops"], nights["warehouse"], nights["night1_as_of"])
-    again = mart_tables(nights["warehouse"])
+    again = mart_tables(work_db_path(nights["warehouse"]))
     for table, rows in nights["after_night1"].items():
         assert again[table] == rows, f"marts.{table} differs from what night 1 built"

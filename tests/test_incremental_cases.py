@@ -21,6 +21,8 @@ from tests.test_rules import PARTY, THIRD_USCC, objection_row, penalty, repair_r
 pytestmark = pytest.mark.slow
 
 NIGHT_1, NIGHT_2 = date(2026, 11, 22), date(2026, 11, 23)
+# the records models a night rebuilds only where something changed (delete+insert on the decision/record key)
+KEYED_BY_DECISION = ("int_decision_versions", "int_records")
 NEW_NAME = "大连新近登记贸易有限公司"
 
 
@@ -66,6 +68,8 @@ def nights(tmp_path_factory):
     write_night(nightly, night_2_rows(), 2)
     dbt_build(nightly, NIGHT_2, root / "target")
     after_night_2 = mart_tables(work_db_path(nightly))
+    run_sql = root / "target" / "run" / "credit" / "models" / "intermediate"
+    night_2_sql = {m: (run_sql / f"{m}.sql").read_text() for m in KEYED_BY_DECISION}
 
     at_once = root / "at_once" / "credit.duckdb"
     at_once.parent.mkdir()
@@ -76,7 +80,7 @@ def nights(tmp_path_factory):
     # backfill: night 1 again on the warehouse that has seen both nights
     dbt_build(nightly, NIGHT_1, root / "target")
     return {"night_1": after_night_1, "night_2": after_night_2, "at_once": mart_tables(work_db_path(at_once)),
-            "backfill": mart_tables(work_db_path(nightly))}
+            "backfill": mart_tables(work_db_path(nightly)), "night_2_sql": night_2_sql}
 
 
 def records(marts: dict[str, list[tuple]]) -> set[tuple]:
@@ -90,6 +94,12 @@ def test_the_second_night_changed_what_each_case_says(nights):
     for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
+
+
+def test_the_second_night_rewrote_the_records_models_in_place(nights):
+    # the equality below is only worth having if night 2 took the incremental path, not a rebuild
+    for model, sql in nights["night_2_sql"].items():
+        assert "insert into" in sql and "create table" not in sql, f"{model} was rebuilt whole on night 2"
 
 
 def test_night_by_night_equals_all_at_once(nights):

@@ -96,8 +96,14 @@ def subset_font_data_uri(text: str, path: Path | None = None) -> str:
     """A ``data:`` URI of a font (default: the body font) subset to the characters of ``text`` (WOFF).
 
     Used to make the HTML self-contained: it then renders the same on a machine without
-    any CJK font. Deterministic (no timestamps are recalculated).
+    any CJK font. Deterministic (no timestamps are recalculated), so the same characters give the same bytes:
+    kept per process (a CJK subset takes 1–5 s; a month's report re-rendered — draft, issue, re-issue — reuses it).
     """
+    return _subset_data_uri("".join(sorted(set(text) | {" "})), path or cjk_font_path())
+
+
+@functools.lru_cache(maxsize=16)
+def _subset_data_uri(chars: str, path: Path) -> str:
     from fontTools import subset as ftsubset
     from fontTools.ttLib import TTFont
 
@@ -106,10 +112,10 @@ def subset_font_data_uri(text: str, path: Path | None = None) -> str:
     options.notdef_outline = True
     options.name_IDs = ["*"]
     options.layout_features = ["*"]
-    font = TTFont(str(path or cjk_font_path()), recalcTimestamp=False)
+    font = TTFont(str(path), recalcTimestamp=False)
     try:
         subsetter = ftsubset.Subsetter(options)
-        subsetter.populate(text="".join(sorted(set(text) | {" "})))
+        subsetter.populate(text=chars)
         subsetter.subset(font)
         font.flavor = "woff"
         buf = io.BytesIO()

@@ -34,19 +34,19 @@ LOAD_LINEAGE = ("load_id", "intake_file_id")
 NIGHT_2_AS_OF, NIGHT_3_AS_OF = "2026-11-02", "2026-11-03"
 
 
-# Beside the marts, the incremental intermediate models whose rows are the records: compared whole, so a stale
-# column the marts do not carry is caught too.
-INCREMENTAL_RECORDS = (("intermediate", "int_records"),)
+# Beside the marts, int_records (every record, with the columns the marts leave out): compared whole, so a stale
+# value the marts do not show is caught too.
+RECORD_TABLES = (("intermediate", "int_records"),)
 
 
 def mart_tables(path: Path) -> dict[str, list[tuple]]:
-    """The working database's marts and INCREMENTAL_RECORDS, each table's rows order-free."""
+    """The working database's marts and RECORD_TABLES, each table's rows order-free."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         names = [("marts", r[0]) for r in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
         out = {}
-        for schema, n in names + list(INCREMENTAL_RECORDS):
+        for schema, n in names + list(RECORD_TABLES):
             cols = [c for (c,) in con.execute("select column_name from information_schema.columns where "
                                               "table_schema = ? and table_name = ? order by ordinal_position",
                                               [schema, n]).fetchall() if c not in LOAD_LINEAGE]

@@ -21,8 +21,9 @@ from tests.test_rules import PARTY, THIRD_USCC, objection_row, penalty, repair_r
 pytestmark = pytest.mark.slow
 
 NIGHT_1, NIGHT_2 = date(2026, 11, 22), date(2026, 11, 23)
-# the records models a night rebuilds only where something changed (delete+insert on the decision/record key)
-KEYED_BY_DECISION = ("int_decision_versions", "int_records")
+# the records models a night rewrites only where something changed (delete+insert on the decision key), by
+# their folder under models/
+KEYED_BY_DECISION = {"int_decision_versions": "intermediate"}
 NEW_NAME = "大连新近登记贸易有限公司"
 
 
@@ -68,8 +69,8 @@ def nights(tmp_path_factory):
     write_night(nightly, night_2_rows(), 2)
     dbt_build(nightly, NIGHT_2, root / "target")
     after_night_2 = mart_tables(work_db_path(nightly))
-    run_sql = root / "target" / "run" / "credit" / "models" / "intermediate"
-    night_2_sql = {m: (run_sql / f"{m}.sql").read_text() for m in KEYED_BY_DECISION}
+    run_sql = root / "target" / "run" / "credit" / "models"
+    night_2_sql = {m: (run_sql / folder / f"{m}.sql").read_text() for m, folder in KEYED_BY_DECISION.items()}
 
     at_once = root / "at_once" / "credit.duckdb"
     at_once.parent.mkdir()

@@ -28,8 +28,7 @@
     {{ return(config) }}
 {%- endmacro %}
 
-{#- The records layer keyed by decision (int_decision_versions; int_records by the same key, the record id, with
-    its own comparison of decided columns): a night rebuilds only the decisions whose set
+{#- The records layer keyed by decision (int_decision_versions): a night rebuilds only the decisions whose set
     of versions changed (a new submission, a copy that became an exact resubmission, a submission re-resolved to
     another entity or decision, one that a different as-of date shows or hides); decisions left with no version
     at all are deleted by the model's pre-hook. Its columns are the submissions' own plus the version's: a kept

@@ -1,16 +1,3 @@
-{#- a decision that no longer has a latest 双公示 version leaves: delete+insert only replaces keys it emits -#}
-{%- set drop_records_without_a_latest_version -%}{% raw %}{% if is_incremental() %}
-    delete from {{ this }} as t
-    where not exists (
-        select 1
-        from {{ ref('int_decision_versions') }} as v
-        where v.decision_key = t.record_id
-          and v.is_latest_version
-          and v.dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure))
-{% endif %}{% endraw %}{%- endset %}
-{%- set materialization = decision_incremental_config('record_id') %}
-{%- do materialization.update({'pre_hook': drop_records_without_a_latest_version}) %}
-{{ config(**materialization) }}
 -- One row per decision (the latest version), tied to its entity, with its disclosure window and status as
 -- of as_of() (macros/as_of.sql). Disclosure rules are data: seeds disclosure_windows (regimes by effective dates),
 -- disclosure_special_domains, severity_by_penalty_category, departments (is_market_regulation).
@@ -25,37 +12,6 @@
 -- The wide rows are read once, by final; every join that decides something runs on the narrow columns of
 -- latest (a CTE read more than once is materialized whole, and a hash join can pick the wide side to build:
 -- at 1M records the lateness join alone held ~1 GB and spilled).
--- Incremental by record: every record's decided columns (all but the text of its latest submission, which its
--- submission id fixes) are computed on the narrow columns, compared with the kept ones, and the wide rows are
--- written only for the records where they differ — a new or corrected version, a re-resolved entity, a repair,
--- an objection, a rule error, or the calendar alone (a window that ended, a minimum served, since the kept as-of).
--- A table whose columns differ from the list below is rebuilt whole.
-{%- set record_columns = [
-        'record_id', 'submission_id', 'first_submission_id', 'entity_id', 'resolution_method', 'dataset', 'department',
-        'party_name', 'party_name_norm', 'party_type', 'uscc', 'org_code', 'biz_reg_no', 'decision_no', 'decision_date',
-        'drop_date', 'first_drop_date', 'version_count', 'authority', 'authority_uscc', 'status', 'violation_type',
-        'violation_facts', 'penalty_basis', 'penalty_category', 'penalty_categories', 'penalty_content',
-        'fine_amount_wan', 'fine_amount_sent_in_yuan', 'confiscated_amount_wan', 'license_doc_name', 'license_category',
-        'license_content', 'license_no', 'valid_from', 'valid_to', 'supplied_disclosure_deadline', 'procedure_type',
-        'procedure_unknown', 'effective_severity', 'disclosure_domain', 'disclosure_regime', 'error_count', 'is_late',
-        'disclosure_until', 'min_disclosure_until', 'disclosure_from', 'is_natural_person', 'is_warning_only',
-        'is_market_regulation', 'window_is_published', 'repaired_on', 'early_repair_date', 'early_repair_decision_no',
-        'early_repair_drop_date', 'under_objection', 'objection_count', 'last_objection_result',
-        'withdrawn_after_objection', 'disclosure_status', 'disclosure_reason_zh', 'supplied_deadline_disagrees'] %}
-{#- the latest submission's own columns, the same for as long as its submission id is the record's; every other
-    column is decided below -#}
-{%- set submission_columns = [
-        'dataset', 'department', 'party_name', 'party_name_norm', 'party_type', 'org_code', 'biz_reg_no', 'decision_no',
-        'decision_date', 'drop_date', 'authority', 'authority_uscc', 'status', 'violation_type', 'violation_facts',
-        'penalty_basis', 'penalty_category', 'penalty_categories', 'penalty_content', 'fine_amount_wan',
-        'fine_amount_sent_in_yuan', 'confiscated_amount_wan', 'license_doc_name', 'license_category', 'license_content',
-        'license_no', 'valid_from', 'valid_to', 'procedure_type', 'is_natural_person'] %}
-{%- set decided_columns = record_columns | reject('in', submission_columns) | list %}
-{%- set incremental_run = false %}
-{%- if is_incremental() %}
-    {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
-    {%- set incremental_run = kept_columns | sort == record_columns | sort %}
-{%- endif %}
 with latest_versions as (
 
     select * from {{ ref('int_decision_versions') }}
@@ -67,10 +23,8 @@ with latest_versions as (
 latest as (
 
     select
-        submission_id, decision_key, first_submission_id, entity_id, resolution_method, resolved_uscc, uscc,
-        uscc_is_valid, dataset, department, decision_no_norm, party_name_norm, decision_date, first_drop_date,
-        version_count, status, is_natural_person, disclosure_deadline, severity, penalty_categories, violation_type,
-        penalty_basis, procedure_type
+        submission_id, first_submission_id, dataset, department, decision_no_norm, party_name_norm, entity_id,
+        decision_date, severity, penalty_categories, violation_type, penalty_basis, procedure_type
     from {{ ref('int_decision_versions') }}
     where is_latest_version
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
@@ -298,31 +252,60 @@ repaired as (
 
 ),
 
--- every column that is not the latest submission's own text: narrow, computed for every record
-decided_columns as (
+final as (
 
     select
-        l.decision_key as record_id,
-        l.submission_id,
-        l.first_submission_id,
-        l.entity_id,
-        l.resolution_method,
-        coalesce(l.resolved_uscc, case when l.uscc_is_valid then l.uscc end) as uscc,
-        l.first_drop_date,
-        l.version_count,
-        l.disclosure_deadline as supplied_disclosure_deadline,
-        l.dataset = 'penalty' and k.is_market_regulation
+        c.decision_key as record_id,
+        c.submission_id,
+        c.first_submission_id,
+        c.entity_id,
+        c.resolution_method,
+        c.dataset,
+        c.department,
+        c.party_name,
+        c.party_name_norm,
+        c.party_type,
+        coalesce(c.resolved_uscc, case when c.uscc_is_valid then c.uscc end) as uscc,
+        c.org_code,
+        c.biz_reg_no,
+        c.decision_no,
+        c.decision_date,
+        c.drop_date,
+        c.first_drop_date,
+        c.version_count,
+        c.authority,
+        c.authority_uscc,
+        c.status,
+        c.violation_type,
+        c.violation_facts,
+        c.penalty_basis,
+        c.penalty_category,
+        c.penalty_categories,
+        c.penalty_content,
+        c.fine_amount_wan,
+        c.fine_amount_sent_in_yuan,
+        c.confiscated_amount_wan,
+        c.license_doc_name,
+        c.license_category,
+        c.license_content,
+        c.license_no,
+        c.valid_from,
+        c.valid_to,
+        c.disclosure_deadline as supplied_disclosure_deadline,
+        c.procedure_type,
+        c.dataset = 'penalty' and k.is_market_regulation
             and pc.code is null as procedure_unknown,
         k.effective_severity,
         k.disclosure_domain,
         w.disclosure_regime,
         coalesce(v.error_count, 0) as error_count,
         t.is_late,
-        case when l.dataset = 'penalty' and l.decision_date is not null and w.max_months is not null
-             then {{ months_window_end('l.decision_date', 'w.max_months') }} end as disclosure_until,
-        case when l.dataset = 'penalty' and l.decision_date is not null and w.min_months is not null
-             then {{ months_window_end('l.decision_date', 'w.min_months') }} end as min_disclosure_until,
-        greatest(l.decision_date, l.first_drop_date) as disclosure_from,
+        case when c.dataset = 'penalty' and c.decision_date is not null and w.max_months is not null
+             then {{ months_window_end('c.decision_date', 'w.max_months') }} end as disclosure_until,
+        case when c.dataset = 'penalty' and c.decision_date is not null and w.min_months is not null
+             then {{ months_window_end('c.decision_date', 'w.min_months') }} end as min_disclosure_until,
+        greatest(c.decision_date, c.first_drop_date) as disclosure_from,
+        c.is_natural_person,
         k.is_warning_only,
         k.is_market_regulation,
         w.window_is_published,
@@ -333,24 +316,19 @@ decided_columns as (
         coalesce(ob.under_objection, false) as under_objection,
         coalesce(ob.objection_count, 0) as objection_count,
         ob.last_objection_result,
-        coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection,
-        -- read by the status below, not kept (the submission's own columns)
-        l.status,
-        l.is_natural_person,
-        l.dataset,
-        l.procedure_type
-    from latest as l
-    inner join classified as k on k.submission_id = l.submission_id
-    left join violations as v on v.submission_id = l.submission_id
-    left join lateness as t on t.submission_id = l.submission_id
-    left join windowed as w on w.submission_id = l.submission_id
-    left join repaired as rp on rp.submission_id = l.submission_id
-    left join objected as ob on ob.submission_id = l.submission_id
-    left join procedure_codes as pc on pc.code = l.procedure_type
+        coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection
+    from latest_versions as c
+    inner join classified as k on k.submission_id = c.submission_id
+    left join violations as v on v.submission_id = c.submission_id
+    left join lateness as t on t.submission_id = c.submission_id
+    left join windowed as w on w.submission_id = c.submission_id
+    left join repaired as rp on rp.submission_id = c.submission_id
+    left join objected as ob on ob.submission_id = c.submission_id
+    left join procedure_codes as pc on pc.code = c.procedure_type
 
 ),
 
-decided as (
+with_status as (
 
     select
         *,
@@ -382,53 +360,8 @@ decided as (
         end as disclosure_reason_zh,
         supplied_disclosure_deadline is not null and disclosure_until is not null
             and supplied_disclosure_deadline <> disclosure_until as supplied_deadline_disagrees
-    from decided_columns
-
-),
-
-{% if incremental_run %}
--- the records whose decided columns differ from the kept ones (or that are not kept yet); a record that left is
--- deleted by the pre-hook
-kept as (
-
-    select {{ decided_columns | join(', ') }}
-    from {{ this }}
-
-),
-
-changed_records as (
-
-    select d.record_id
-    from decided as d
-    left join kept as k on k.record_id = d.record_id
-    where k.record_id is null
-        {%- for col in decided_columns if col != 'record_id' %}
-        or d.{{ col }} is distinct from k.{{ col }}
-        {%- endfor %}
-
-),
-{% endif %}
-
-records_to_write as (
-
-    select d.*
-    from decided as d
-    {%- if incremental_run %}
-    inner join changed_records as c on c.record_id = d.record_id
-    {%- endif %}
-
-),
-
--- the wide rows meet the narrow decided rows only here
-final as (
-
-    select
-        {%- for col in record_columns %}
-        {{ 'c' if col in submission_columns else 'd' }}.{{ col }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    from latest_versions as c
-    inner join records_to_write as d on d.submission_id = c.submission_id
+    from final
 
 )
 
-select * from final
+select * from with_status

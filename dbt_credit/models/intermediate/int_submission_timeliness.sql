@@ -1,4 +1,4 @@
--- Lateness: a decision must be online within var publication_workdays (7) working days (official calendar with
+-- Lateness: a decision must be online within var publication_workdays working days (official calendar with
 -- 调休; dbt_project.yml). Judged on the first submission of each decision only; a later correction is not late
 -- again. The deadline is a 双公示 rule (seeds/datasets.csv is_dual_disclosure): other datasets are never late.
 -- publication_deadline is the last day it was on time (the last of those working days after the decision),

@@ -54,9 +54,12 @@ violations as (
 
 ),
 
+-- the submissions that are late or could not be judged (is_late null), a few percent of all: joined to every
+-- submission's timeliness, the lateness join built its hash table on all of them (10M rows)
 timeliness as (
 
-    select * from {{ ref('int_submission_timeliness') }}
+    select submission_id, is_late from {{ ref('int_submission_timeliness') }}
+    where is_late or is_late is null
 
 ),
 
@@ -299,7 +302,8 @@ final as (
         k.disclosure_domain,
         w.disclosure_regime,
         coalesce(v.error_count, 0) as error_count,
-        t.is_late,
+        -- every first submission has a timeliness row: one not kept above was judged on time
+        case when t.submission_id is null then false else t.is_late end as is_late,
         case when c.dataset = 'penalty' and c.decision_date is not null and w.max_months is not null
              then {{ months_window_end('c.decision_date', 'w.max_months') }} end as disclosure_until,
         case when c.dataset = 'penalty' and c.decision_date is not null and w.min_months is not null

@@ -19,6 +19,18 @@ errors as (
 
 ),
 
+-- only a decision with a held version can have a case: the windows below order those decisions' versions, not
+-- every version of every decision (at 10M versions, sorting them all was most of this model's time)
+held_decisions as (
+
+    select distinct v.decision_key
+    from {{ ref('int_decision_versions') }} as v
+    inner join deadline_datasets as d on d.dataset = v.dataset
+    inner join errors as e on e.submission_id = v.submission_id
+    where not coalesce(v.status = '撤销', false)
+
+),
+
 versions as (
 
     select
@@ -29,6 +41,7 @@ versions as (
         e.submission_id is not null and not coalesce(v.status = '撤销', false) as is_held
     from {{ ref('int_decision_versions') }} as v
     inner join deadline_datasets as d on d.dataset = v.dataset
+    inner join held_decisions as h on h.decision_key = v.decision_key
     left join errors as e on e.submission_id = v.submission_id
 
 ),

@@ -49,11 +49,14 @@ items as (
 
 ),
 
+-- the versions of the listed decisions alone (a few percent of all): ordering every version of every decision
+-- to find the next one was most of this model's time at 10M versions
 versions as (
 
     select submission_id, decision_key, version_number,
         lead(drop_date) over (partition by decision_key order by version_number) as next_version_on
     from {{ ref('int_decision_versions') }}
+    where decision_key in (select record_id from items)
 
 ),
 

@@ -7,15 +7,6 @@ with violations as (
 
 ),
 
-submissions as (
-
-    select s.submission_id, r.decision_key, s.decision_no, s.party_name, s.decision_date, s.file_path, s.sheet_name,
-        s.source_row, s.is_exact_resubmission
-    from {{ ref('int_submissions') }} as s
-    inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
-
-),
-
 rules as (
 
     select * from {{ ref('rules') }}
@@ -92,6 +83,18 @@ all_violations as (
     select violation_id, submission_id, dataset, department, drop_date, rule_id, severity, column_name,
         column_label_zh, rule_message_zh, offending_value
     from unknown_procedures
+
+),
+
+-- the submissions the violations name, a few percent of all: joined to every submission, the hash table was built
+-- on the side of all submissions (10M rows)
+submissions as (
+
+    select s.submission_id, r.decision_key, s.decision_no, s.party_name, s.decision_date, s.file_path, s.sheet_name,
+        s.source_row, s.is_exact_resubmission
+    from {{ ref('int_submissions') }} as s
+    inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
+    where s.submission_id in (select submission_id from all_violations)
 
 ),
 

@@ -19,11 +19,12 @@ errors as (
 
 ),
 
--- only a decision with a held version can have a case: the windows below order those decisions' versions, not
--- every version of every decision (at 10M versions, sorting them all was most of this model's time)
-held_decisions as (
+-- the held versions: they break an error rule, and are not withdrawals (a withdrawal's status alone decides the
+-- record: revoked). Only a decision with a held version can have a case: the windows below order those decisions'
+-- versions, not every version of every decision (at 10M versions, sorting them all was most of this model's time)
+held_versions as (
 
-    select distinct v.decision_key
+    select v.submission_id, v.decision_key
     from {{ ref('int_decision_versions') }} as v
     inner join deadline_datasets as d on d.dataset = v.dataset
     inner join errors as e on e.submission_id = v.submission_id
@@ -37,12 +38,11 @@ versions as (
         v.submission_id, v.decision_key, v.department, v.dataset, v.drop_date, v.version_number,
         v.decision_no_norm, v.party_name_norm, v.entity_id,
         coalesce(v.status = '撤销', false) as is_withdrawal,
-        -- a withdrawal is never held (its status alone decides the record: revoked)
-        e.submission_id is not null and not coalesce(v.status = '撤销', false) as is_held
+        h.submission_id is not null as is_held
     from {{ ref('int_decision_versions') }} as v
     inner join deadline_datasets as d on d.dataset = v.dataset
-    inner join held_decisions as h on h.decision_key = v.decision_key
-    left join errors as e on e.submission_id = v.submission_id
+    left join held_versions as h on h.submission_id = v.submission_id
+    where v.decision_key in (select decision_key from held_versions)
 
 ),
 

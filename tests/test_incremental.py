@@ -34,9 +34,9 @@ LOAD_LINEAGE = ("load_id", "intake_file_id")
 NIGHT_2_AS_OF, NIGHT_3_AS_OF = "2026-11-02", "2026-11-03"
 
 
-# Beside the marts, int_records (every record, with the columns the marts leave out): compared whole, so a stale
-# value the marts do not show is caught too.
-RECORD_TABLES = (("intermediate", "int_records"),)
+# Beside the marts, int_records (every record, with the columns the marts leave out) and int_entity_resolution
+# (kept night by night, incrementally): compared whole, so a stale value the marts do not show is caught too.
+RECORD_TABLES = (("intermediate", "int_records"), ("intermediate", "int_entity_resolution"))
 
 
 def mart_tables(path: Path) -> dict[str, list[tuple]]:

@@ -1,7 +1,8 @@
 """Night by night equals all at once, case by case: what a second night can do to records kept from the first —
 a correction, a withdrawal after an objection, a repair, an entity gaining a USCC (its name-only decision
-re-resolves to another decision key), a disclosure window ending between the two as-of dates — and a backfill
-with the earlier as-of date on the warehouse that has seen both nights.
+re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
+another first party for a decision number, a disclosure window ending between the two as-of dates — and a
+backfill with the earlier as-of date on the warehouse that has seen both nights.
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: four builds shared by every
 case. The generated-sample version (through Dagster: three nights, a late older copy, a backfill) is
@@ -16,12 +17,17 @@ from dagster_project.settings import work_db_path
 from tests.dbt_fixture import dbt_build
 from tests.raw_fixture import write_raw
 from tests.test_incremental import mart_tables
-from tests.test_rules import PARTY, THIRD_USCC, objection_row, penalty, repair_row
+from tests.test_rules import (PARTY, SECOND_USCC, THIRD_USCC, objection_row, org_code_with_check, penalty,
+                              repair_row)
 
 pytestmark = pytest.mark.slow
 
 NIGHT_1, NIGHT_2 = date(2026, 11, 22), date(2026, 11, 23)
 NEW_NAME = "大连新近登记贸易有限公司"
+LEGACY_ORG_CODE = org_code_with_check("MA0AAAAA")  # positions 9-17 of SECOND_USCC
+assert SECOND_USCC[8:17] == LEGACY_ORG_CODE
+# the models a night rewrites in place (delete+insert on their key) rather than rebuilding whole
+IN_PLACE_MODELS = ("int_entity_resolution", "int_decision_versions")
 
 
 def night_1_rows() -> dict[str, list[dict]]:
@@ -34,6 +40,10 @@ def night_1_rows() -> dict[str, list[dict]]:
         penalty("INC-NAME-ONLY", party_name=NEW_NAME, uscc=None),
         # shown through 2026-11-22 (3 years from 2023-11-22), expired from 2026-11-23
         penalty("INC-WINDOW-ENDS", decision_date="2023-11-22", drop_date=date(2023, 11, 23)),
+        # a legacy record: an 组织机构代码 no known USCC carries yet
+        penalty("INC-ORG-CODE", party_name="大连旧证照机械厂", uscc=None, org_code=LEGACY_ORG_CODE),
+        # sent for a name-only party; a copy dropped earlier, sent late on night 2, names another party first
+        penalty("INC-LATE-COPY", party_name="大连迟报测试商行", uscc=None),
         penalty("INC-UNTOUCHED", decision_date="2026-11-05"),
     ])
 
@@ -45,6 +55,10 @@ def night_2_rows() -> dict[str, list[dict]]:
             penalty("INC-CORRECTED", fine_amount="6", penalty_content="罚款6万元", **second),
             # the name gains a USCC: INC-NAME-ONLY now resolves to this entity by name
             penalty("INC-GAINS-USCC", party_name=NEW_NAME, uscc=THIRD_USCC, **second),
+            # a USCC whose positions 9-17 are INC-ORG-CODE's 组织机构代码: that record now resolves to it
+            penalty("INC-GAINS-ORG", party_name="大连新证照机械有限公司", uscc=SECOND_USCC, **second),
+            # the late older copy: dropped before night 1's, so its party is the number's first
+            penalty("INC-LATE-COPY", **dict(second, drop_date=date(2026, 11, 10))),
         ],
         objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
         repair=[repair_row("INC-REPAIRED", "2026-11-20", **second)],
@@ -66,21 +80,25 @@ def nights(tmp_path_factory):
     write_night(nightly, night_2_rows(), 2)
     dbt_build(nightly, NIGHT_2, root / "target")
     after_night_2 = mart_tables(work_db_path(nightly))
-    # what dbt ran for int_decision_versions on night 2 (the records model a night rewrites only where a
-    # decision changed: delete+insert on the decision key)
-    night_2_versions_sql = (root / "target" / "run" / "credit" / "models" / "intermediate"
-                            / "int_decision_versions.sql").read_text()
+    # what dbt ran on night 2 for the models a night rewrites only where something changed
+    night_2_sql = {model: (root / "target" / "run" / "credit" / "models" / "intermediate" / f"{model}.sql").read_text()
+                   for model in IN_PLACE_MODELS}
 
     at_once = root / "at_once" / "credit.duckdb"
     at_once.parent.mkdir()
     write_night(at_once, night_1_rows(), 1)
     write_night(at_once, night_2_rows(), 2)
-    dbt_build(at_once, NIGHT_2, root / "target_at_once")
+    # both nights' loads built fresh at the earlier as-of (what a backfill must give: night 1 plus the late copy
+    # dropped before it), then rebuilt whole at the later one
+    dbt_build(at_once, NIGHT_1, root / "target_at_once")
+    at_once_night_1 = mart_tables(work_db_path(at_once))
+    dbt_build(at_once, NIGHT_2, root / "target_at_once", extra=["--full-refresh"])
 
     # backfill: night 1 again on the warehouse that has seen both nights
     dbt_build(nightly, NIGHT_1, root / "target")
     return {"night_1": after_night_1, "night_2": after_night_2, "at_once": mart_tables(work_db_path(at_once)),
-            "backfill": mart_tables(work_db_path(nightly)), "night_2_versions_sql": night_2_versions_sql}
+            "at_once_night_1": at_once_night_1, "backfill": mart_tables(work_db_path(nightly)),
+            "night_2_sql": night_2_sql}
 
 
 def records(marts: dict[str, list[tuple]]) -> set[tuple]:
@@ -91,15 +109,17 @@ def test_the_second_night_changed_what_each_case_says(nights):
     # the cases are real: each record kept from night 1 reads differently after night 2
     changed = records(nights["night_2"]) - records(nights["night_1"])
     texts = {repr(r) for r in changed}
-    for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS"):
+    for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS", "INC-ORG-CODE",
+               "INC-LATE-COPY"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
 
 
-def test_the_second_night_rewrote_int_decision_versions_in_place(nights):
+@pytest.mark.parametrize("model", IN_PLACE_MODELS)
+def test_the_second_night_rewrote_the_records_in_place(nights, model):
     # the equality below is only worth having if night 2 took the incremental path, not a rebuild
-    sql = nights["night_2_versions_sql"]
-    assert "insert into" in sql and "create table" not in sql, "int_decision_versions was rebuilt whole on night 2"
+    sql = nights["night_2_sql"][model]
+    assert "insert into" in sql and "create table" not in sql, f"{model} was rebuilt whole on night 2"
 
 
 def test_night_by_night_equals_all_at_once(nights):
@@ -108,6 +128,9 @@ def test_night_by_night_equals_all_at_once(nights):
         assert nights["night_2"][table] == rows, f"marts.{table} differs between incremental and full builds"
 
 
-def test_backfill_with_the_earlier_as_of_gives_night_1_back(nights):
-    for table, rows in nights["night_1"].items():
-        assert nights["backfill"][table] == rows, f"marts.{table} differs from what night 1 built"
+def test_backfill_with_the_earlier_as_of_equals_a_fresh_build_at_that_date(nights):
+    # night 1 again, plus the late copy dropped before it (a backfill shows what was dropped by its date)
+    for table, rows in nights["at_once_night_1"].items():
+        assert nights["backfill"][table] == rows, f"marts.{table} differs from a fresh build at the earlier as-of"
+    late = {repr(r) for r in records(nights["backfill"]) ^ records(nights["night_1"])}
+    assert late and all("INC-LATE-COPY" in r for r in late)

@@ -1,24 +1,150 @@
+{#- a backfill with an earlier as-of date hides submissions kept from later nights: delete+insert only replaces
+    the keys it emits, so they leave here (after the model has seen them and re-resolved everything) -#}
+{%- set drop_hidden_submissions -%}{% raw %}{% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (select 1 from {{ ref('int_submissions') }} as s where s.submission_id = t.submission_id)
+{% endif %}{% endraw %}{%- endset %}
+{%- set materialization = keyed_incremental_config('submission_id', 'sync_all_columns') %}
+{%- do materialization.update({'post_hook': drop_hidden_submissions}) %}
+{{ config(**materialization) }}
 -- Which entity (and which decision) each submission is about. Legal persons and 个体工商户 by a valid USCC; legacy records by an
 -- 组织机构代码 that is positions 9-17 of exactly one known USCC; name-only records (or 工商注册号 only) where
 -- exactly one known entity carries the normalised name; natural persons by a keyed hash of a valid ID
 -- number. Anything else stays unresolved (entity_key null) and is counted, never guessed.
-with submissions as (
+-- Incremental by submission: a night re-resolves only what its new submissions can change — themselves, the
+-- kept submissions whose 组织机构代码 or name a USCC new to it now claims, and every submission of a decision
+-- number one of those carries (a number's first party and joint status are judged over all its submissions). A night
+-- that hides kept submissions (a backfill's earlier as-of) re-resolves everything; so does a kept table whose
+-- columns differ from these.
+{%- set output_columns = ['submission_id', 'entity_id', 'entity_key', 'resolved_uscc', 'resolution_method',
+                          'decision_key'] %}
+{%- set incremental_run = false %}
+{%- if is_incremental() %}
+    {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- set incremental_run = kept_columns | sort == output_columns | sort %}
+{%- endif %}
+{%- set resolution_inputs -%}
+        submission_id, dataset, department, decision_no_norm, party_name_norm, is_natural_person, person_key,
+        uscc, uscc_is_valid, org_code, org_code_is_valid, drop_date, loaded_at, file_path, source_row
+{%- endset %}
+with
 
-    select * from {{ ref('int_submissions') }}
+{% if incremental_run %}
+-- the submissions tonight adds, and whether any kept one is hidden now
+added as (
+
+    select {{ resolution_inputs }}
+    from {{ ref('int_submissions') }} as s
+    where not exists (select 1 from {{ this }} as t where t.submission_id = s.submission_id)
+
+),
+
+hides_kept as (
+
+    select count(*) > 0 as hides_kept
+    from {{ this }} as t
+    where not exists (select 1 from {{ ref('int_submissions') }} as s where s.submission_id = t.submission_id)
+
+),
+
+-- a USCC tonight brings, under a name, that no kept submission carried: only these change what an 组织机构代码
+-- (positions 9-17 of a USCC) or a name resolves to
+added_usccs as (
+
+    select distinct uscc, party_name_norm
+    from added
+    where uscc_is_valid and not is_natural_person
+
+),
+
+kept_usccs as (
+
+    select distinct uscc, party_name_norm
+    from {{ ref('int_submissions') }}
+    where uscc_is_valid and not is_natural_person
+        and uscc in (select uscc from added_usccs)
+        and submission_id not in (select submission_id from added)
+
+),
+
+claimed_org_codes as (
+
+    select distinct substr(uscc, 9, 9) as org_code
+    from added_usccs
+    where uscc not in (select uscc from kept_usccs)
+
+),
+
+claimed_names as (
+
+    select distinct party_name_norm
+    from (select * from added_usccs except select * from kept_usccs) as new_pairs
+    where party_name_norm is not null
+
+),
+
+re_resolved as (
+
+    select submission_id, dataset, department, decision_no_norm
+    from {{ ref('int_submissions') }}
+    where (org_code_is_valid and org_code in (select org_code from claimed_org_codes))
+        or party_name_norm in (select party_name_norm from claimed_names)
+    union
+    select submission_id, dataset, department, decision_no_norm
+    from added
+
+),
+
+touched_numbers as (
+
+    select distinct dataset, department, decision_no_norm
+    from re_resolved
+    where decision_no_norm is not null
+
+),
+
+submissions as (
+
+    select {{ resolution_inputs }}
+    from {{ ref('int_submissions') }} as s
+    where (select hides_kept from hides_kept)
+        or s.submission_id in (select submission_id from re_resolved)
+        or exists (select 1 from touched_numbers as n
+                   where n.dataset = s.dataset and n.department = s.department
+                     and n.decision_no_norm = s.decision_no_norm)
+
+),
+
+-- every valid USCC that could claim a code or name among these submissions
+known_usccs as (
+
+    select distinct uscc, party_name_norm
+    from {{ ref('int_submissions') }}
+    where uscc_is_valid and not is_natural_person
+        and (substr(uscc, 9, 9) in (select org_code from submissions where org_code_is_valid)
+             or party_name_norm in (select party_name_norm from submissions))
+
+),
+{% else %}
+submissions as (
+
+    select {{ resolution_inputs }}
+    from {{ ref('int_submissions') }}
 
 ),
 
 known_usccs as (
 
-    select distinct uscc
+    select distinct uscc, party_name_norm
     from submissions
     where uscc_is_valid and not is_natural_person
 
 ),
+{% endif %}
 
 org_code_index as (
 
-    select substr(uscc, 9, 9) as org_code, min(uscc) as uscc, count(*) as candidates
+    select substr(uscc, 9, 9) as org_code, min(uscc) as uscc, count(distinct uscc) as candidates
     from known_usccs
     group by 1
 
@@ -27,8 +153,8 @@ org_code_index as (
 name_index as (
 
     select party_name_norm, min(uscc) as uscc, count(distinct uscc) as candidates
-    from submissions
-    where uscc_is_valid and not is_natural_person and party_name_norm is not null
+    from known_usccs
+    where party_name_norm is not null
     group by 1
 
 ),

@@ -12,7 +12,7 @@
 -- exactly one known entity carries the normalised name; natural persons by a keyed hash of a valid ID
 -- number. Anything else stays unresolved (entity_key null) and is counted, never guessed.
 -- Incremental by submission: a night re-resolves only what its new submissions can change — themselves, the
--- kept submissions whose 组织机构代码 or name a USCC new to it now claims, and every submission of a decision
+-- kept submissions whose 组织机构代码 or name a USCC new to the warehouse claims, and every submission of a decision
 -- number one of those carries (a number's first party and joint status are judged over all its submissions). A night
 -- that hides kept submissions (a backfill's earlier as-of) re-resolves everything; so does a kept table whose
 -- columns differ from these.

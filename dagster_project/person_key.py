@@ -1,7 +1,8 @@
 """The key that links natural persons, guarded.
 
 dbt's macro person_key_hash turns a valid ID number into sha256(<key> || '|' || id_no) (the key with any
-single quote removed, as the macro does), and int_entity_resolution derives from that hash:
+single quote removed, as the macro does; the number as sent in the USCC column when 证件号码 holds no valid
+one: HASHED_ID), and int_entity_resolution derives from that hash:
   entity_key = 'P:' || hash;   entity_id = 'E' || md5(entity_key)'s first 15 hex, all-digit ones lettered (entity_id_sql)
   record_id  = md5(dataset || '|' || coalesce(decision_no_norm, '#' || submission_id) || '|' || entity_key)
 so a different key makes every natural person a new entity with new records. The key lives in
@@ -45,6 +46,9 @@ NOT_STORED_SCHEMAS = ("raw", "ref", "staging", "intermediate", "marts")
 # history's. (int_decision_versions is left out on purpose: each night compares it with int_entity_resolution
 # and rebuilds the decisions whose ids moved, wide columns and person_key included.)
 STORED_INTERMEDIATE = ("intermediate.int_entity_resolution",)
+# the value int_submissions_checked hashed into person_key (its `cleaned` CTE): the ID number, or, when that is
+# not a valid one, the ID number a department typed into the USCC column (person_key is null otherwise)
+HASHED_ID = "case when id_no_is_valid then id_no else uscc end"
 
 
 class PersonKeyError(ValueError):
@@ -308,7 +312,7 @@ def _rehash_work_db(work: Path, old_key: str | None, new_key: str, result: Rekey
         # every stored hash beside the ID number it was made from; new = the same SQL under the new key
         con.execute(f"""
             create temp table person_map as
-            select distinct person_key as old_pk, sha256(? || '|' || id_no) as new_pk
+            select distinct person_key as old_pk, sha256(? || '|' || {HASHED_ID}) as new_pk
             from {CHECKED_TABLE} where person_key is not null""", [effective_key(new_key)])
         total, already_new = con.execute(
             "select count(*), count(*) filter (where old_pk = new_pk) from person_map").fetchone()
@@ -320,7 +324,7 @@ def _rehash_work_db(work: Path, old_key: str | None, new_key: str, result: Rekey
         if old_key is not None:
             stale = con.execute(f"""
                 select count(*) from {CHECKED_TABLE}
-                where person_key is not null and person_key <> sha256(? || '|' || id_no)""",
+                where person_key is not null and person_key <> sha256(? || '|' || {HASHED_ID})""",
                                 [effective_key(old_key)]).fetchone()[0]
             if stale:
                 raise PersonKeyError(
@@ -345,7 +349,7 @@ def _rehash_work_db(work: Path, old_key: str | None, new_key: str, result: Rekey
             union all select old_id, new_id from record_map""")
         result.persons = total
         result.submissions = con.execute(f"""
-            update {CHECKED_TABLE} set person_key = sha256(? || '|' || id_no)
+            update {CHECKED_TABLE} set person_key = sha256(? || '|' || {HASHED_ID})
             where person_key is not null""", [effective_key(new_key)]).fetchone()[0]
         stored = con.execute(
             "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "

@@ -9,6 +9,7 @@ into os.environ: every test here clears it with monkeypatch first."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -242,7 +243,7 @@ def stored_keys_match(warehouse: Path, key: str) -> bool:
     con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
     try:
         bad, total = con.execute(
-            "select count(*) filter (where person_key <> sha256(? || '|' || id_no)), count(*) "
+            f"select count(*) filter (where person_key <> sha256(? || '|' || {pk.HASHED_ID})), count(*) "
             "from intermediate.int_submissions_checked where person_key is not null", [key]).fetchone()
         return total > 0 and bad == 0
     finally:
@@ -301,6 +302,37 @@ def test_rekey_with_the_old_key_lost_maps_from_the_stored_hashes(work_copy, monk
     new = person_key_path(work_copy).read_text().strip()
     assert stored_keys_match(work_copy, new)
     assert pk.resolve(work_copy) == new
+
+
+def test_rekey_keeps_a_person_whose_id_number_came_in_the_uscc_field(work_copy, monkeypatch):
+    """Departments type a natural person's ID number into the 统一社会信用代码 column, the 证件号码 left empty: the
+    model hashes it from there. Rekey re-hashed the empty ID column instead and nulled the person's key (the
+    person dropped out of every record); int_entity_resolution, kept incrementally, must follow the new hash."""
+    _no_env_key(monkeypatch)
+    old = person_key_path(work_copy).read_text().strip()
+    con = duckdb.connect(str(work_db_path(work_copy)))
+    try:
+        (sid,) = con.execute("select submission_id from intermediate.int_submissions_checked "
+                             "where person_key is not null order by submission_id limit 1").fetchone()
+        # the row as the model stores it when the number came in the USCC column: the same hash, from there
+        con.execute("update intermediate.int_submissions_checked set uscc = id_no, id_no = null, "
+                    "id_no_is_valid = false where submission_id = ?", [sid]).fetchall()
+        assert con.execute("select person_key = sha256(? || '|' || uscc) from intermediate.int_submissions_checked "
+                           "where submission_id = ?", [old, sid]).fetchone()[0]
+    finally:
+        con.close()
+    pk.rekey(work_copy, new_key="another-key-0123456789")
+    con = duckdb.connect(str(work_db_path(work_copy)), read_only=True)
+    try:
+        uscc, person_key, entity_key = con.execute(
+            "select c.uscc, c.person_key, r.entity_key from intermediate.int_submissions_checked as c "
+            "inner join intermediate.int_entity_resolution as r using (submission_id) where submission_id = ?",
+            [sid]).fetchone()
+    finally:
+        con.close()
+    assert person_key == hashlib.sha256(f"another-key-0123456789|{uscc}".encode()).hexdigest()
+    assert entity_key == "P:" + person_key
+    assert stored_keys_match(work_copy, "another-key-0123456789")
 
 
 # ------------------------------------------------------------------------------ rekey, then the next night

@@ -18,8 +18,8 @@ the key it was first built with:
   file. Stored = what the next build does not rebuild: the incremental int_submissions_checked (its
   person_key, recomputed from the ID number beside it), the incremental int_entity_resolution and every table
   outside the schemas dbt rebuilds each night (the snapshot history.snap_credit_record_status, audit tables
-  written by the gates): their identifier columns are mapped old -> new. The next build rebuilds the marts with the new key; the
-  history then continues with the same (re-keyed) entity. The formulas above are mirrored here, not read
+  written by the gates): their identifier columns are mapped old -> new. The next build rebuilds the marts
+  with the new key; the history then continues with the same (re-keyed) entity. The formulas above are mirrored here, not read
   from dbt: tests/test_person_key.py builds, re-keys and builds again, and fails if they drift apart.
 """
 from __future__ import annotations

@@ -4,8 +4,8 @@ re-resolves to another decision key), a legacy 组织机构代码 a new USCC cla
 another first party for a decision number, a disclosure window ending between the two as-of dates — and a
 backfill with the earlier as-of date on the warehouse that has seen both nights.
 
-dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: four builds shared by every
-case. The generated-sample version (through Dagster: three nights, a late older copy, a backfill) is
+dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
+case (two nights, their backfill, and both nights' loads built fresh at each as-of). The generated-sample version (through Dagster: three nights, a late older copy, a backfill) is
 tests/test_incremental.py."""
 from __future__ import annotations
 

@@ -42,10 +42,9 @@ ENV_VAR = "CREDIT_PERSON_KEY"
 # by every build (and the raw layer and seeds hold no hash): tables elsewhere (history, audit) are stored
 CHECKED_TABLE = "intermediate.int_submissions_checked"
 NOT_STORED_SCHEMAS = ("raw", "ref", "staging", "intermediate", "marts")
-# ... except the incremental models a night does not recompute for kept rows: their ids are mapped like the
-# history's. (int_decision_versions is left out on purpose: each night compares it with int_entity_resolution
-# and rebuilds the decisions whose ids moved, wide columns and person_key included.)
-STORED_INTERMEDIATE = ("intermediate.int_entity_resolution",)
+# ... except the incremental models a night does not recompute for kept rows: their ids (and the person_key
+# int_decision_versions copies from int_submissions_checked) are mapped like the history's
+STORED_INTERMEDIATE = ("intermediate.int_entity_resolution", "intermediate.int_decision_versions")
 # the value int_submissions_checked hashed into person_key (its `cleaned` CTE): the ID number, or, when that is
 # not a valid one, the ID number a department typed into the USCC column (person_key is null otherwise)
 HASHED_ID = "case when id_no_is_valid then id_no else uscc end"

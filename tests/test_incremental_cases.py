@@ -1,7 +1,7 @@
 """Night by night equals all at once, case by case: what a second night can do to records kept from the first —
 a correction, a withdrawal after an objection, a repair, an entity gaining a USCC (its name-only decision
 re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
-another first party for a decision number, a disclosure window ending between the two as-of dates — and a
+another first party for a decision number, a late older exact copy of a row without a decision number, a disclosure window ending between the two as-of dates — and a
 backfill with the earlier as-of date on the warehouse that has seen both nights.
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
@@ -44,6 +44,8 @@ def night_1_rows() -> dict[str, list[dict]]:
         penalty("INC-ORG-CODE", party_name="大连旧证照机械厂", uscc=None, org_code=LEGACY_ORG_CODE),
         # sent for a name-only party; a copy dropped earlier, sent late on night 2, names another party first
         penalty("INC-LATE-COPY", party_name="大连迟报测试商行", uscc=None),
+        # no decision number (each such row is its own decision); an identical copy dropped earlier comes late
+        no_number_row(),
         penalty("INC-UNTOUCHED", decision_date="2026-11-05"),
     ])
 
@@ -59,10 +61,17 @@ def night_2_rows() -> dict[str, list[dict]]:
             penalty("INC-GAINS-ORG", party_name="大连新证照机械有限公司", uscc=SECOND_USCC, **second),
             # the late older copy: dropped before night 1's, so its party is the number's first
             penalty("INC-LATE-COPY", **dict(second, drop_date=date(2026, 11, 10))),
+            # the same row as night 1's, dropped before it: the kept row becomes its exact resubmission, and the
+            # record is this one's (no decision number ties the two: only the identical-row group does)
+            no_number_row(**dict(second, drop_date=date(2026, 11, 12))),
         ],
         objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
         repair=[repair_row("INC-REPAIRED", "2026-11-20", **second)],
     )
+
+
+def no_number_row(**over) -> dict:
+    return penalty(None, violation_type="INC-NO-NUMBER 虚假宣传", **over)
 
 
 def write_night(warehouse, rows: dict[str, list[dict]], night: int) -> None:
@@ -110,7 +119,7 @@ def test_the_second_night_changed_what_each_case_says(nights):
     changed = records(nights["night_2"]) - records(nights["night_1"])
     texts = {repr(r) for r in changed}
     for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS", "INC-ORG-CODE",
-               "INC-LATE-COPY"):
+               "INC-LATE-COPY", "INC-NO-NUMBER"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
 
@@ -133,4 +142,6 @@ def test_backfill_with_the_earlier_as_of_equals_a_fresh_build_at_that_date(night
     for table, rows in nights["at_once_night_1"].items():
         assert nights["backfill"][table] == rows, f"marts.{table} differs from a fresh build at the earlier as-of"
     late = {repr(r) for r in records(nights["backfill"]) ^ records(nights["night_1"])}
-    assert late and all("INC-LATE-COPY" in r for r in late)
+    for case in ("INC-LATE-COPY", "INC-NO-NUMBER"):
+        assert any(case in r for r in late), f"{case}: the copy dropped before night 1 does not show in the backfill"
+    assert all("INC-LATE-COPY" in r or "INC-NO-NUMBER" in r for r in late)

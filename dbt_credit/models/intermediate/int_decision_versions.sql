@@ -16,10 +16,13 @@
 -- latest drop wins. The history stays here for anyone asking what was sent when.
 -- The version order is computed on the narrow key columns and joined back to the wide rows: a window over
 -- the wide rows would have to hold them all at once (out of memory at 10M rows with a 2.5GB limit).
--- Incremental by decision: a night compares the narrow (submission, decision, entity) keys of what it would
--- keep with what is kept, and rebuilds only the decisions where they differ — the wide rows and the windows
--- are touched for those alone. A table whose columns differ from what this model makes is rebuilt whole.
-{%- set resolution_columns = ['decision_key', 'entity_id', 'resolution_method', 'resolved_uscc'] %}
+-- Incremental by decision: a night rebuilds the decisions of the submissions int_entity_resolution wrote since
+-- this table was last built (its resolved_at later than any kept here), under their decision key now and the
+-- key they were kept under — the wide rows and the windows are touched for those alone. Entity resolution
+-- re-resolves every submission whose versions can change (new ones, those their numbers, names, codes or
+-- identical copies touch), so nothing else moves a version. A table whose columns differ from what this model
+-- makes is rebuilt whole.
+{%- set resolution_columns = ['decision_key', 'entity_id', 'resolution_method', 'resolved_uscc', 'resolved_at'] %}
 {%- set derived_columns = resolution_columns + ['version_number', 'version_count', 'first_drop_date',
         'first_submission_id', 'is_latest_version', 'is_first_submission'] %}
 {%- set incremental_run = false %}
@@ -54,40 +57,23 @@ resolution as (
 ),
 
 {% if incremental_run %}
--- the versions as they should be and as they are kept, on the narrow keys alone
-version_keys as (
+-- the submissions resolved since this table was built: rows kept here carry the resolved_at they were built from
+re_resolved as (
 
-    select r.*
-    from resolution as r
-    inner join submission_order as s on s.submission_id = r.submission_id
-
-),
-
-kept_keys as (
-
-    select submission_id, {{ resolution_columns | join(', ') }}
-    from {{ this }}
+    select submission_id, decision_key
+    from {{ ref('int_entity_resolution') }}
+    where resolved_at > (select coalesce(max(resolved_at), cast('1900-01-01' as timestamp)) from {{ this }})
 
 ),
 
-changed as (
-
-    select n.decision_key, k.decision_key as kept_decision_key
-    from version_keys as n
-    full outer join kept_keys as k on k.submission_id = n.submission_id
-    where n.submission_id is null or k.submission_id is null
-        {%- for col in resolution_columns %}
-        or n.{{ col }} is distinct from k.{{ col }}
-        {%- endfor %}
-
-),
-
--- a decision that gained, lost or re-resolved a version, under its key now and the key it was kept under
+-- a decision that may have gained, lost or re-resolved a version, under its key now and the key it was kept under
 changed_decisions as (
 
-    select decision_key from changed where decision_key is not null
+    select decision_key from re_resolved
     union
-    select kept_decision_key from changed where kept_decision_key is not null
+    select t.decision_key
+    from {{ this }} as t
+    where t.submission_id in (select submission_id from re_resolved)
 
 ),
 

@@ -15,9 +15,10 @@
 -- kept submissions whose 组织机构代码 or name a USCC new to the warehouse claims, and every submission of a decision
 -- number one of those carries (a number's first party and joint status are judged over all its submissions). A night
 -- that hides kept submissions (a backfill's earlier as-of) re-resolves everything; so does a kept table whose
--- columns differ from these.
+-- columns differ from these. resolved_at (the dbt invocation's start) marks the rows a run wrote:
+-- int_decision_versions rebuilds the decisions of rows written since it was last built instead of comparing every key.
 {%- set output_columns = ['submission_id', 'entity_id', 'entity_key', 'resolved_uscc', 'resolution_method',
-                          'decision_key'] %}
+                          'decision_key', 'resolved_at'] %}
 {%- set incremental_run = false %}
 {%- if is_incremental() %}
     {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
@@ -246,7 +247,8 @@ final as (
         -- number was first sent for (a joint decision: each party its own), so record ids stay what they were
         md5(r.dataset || '|' || coalesce(r.decision_no_norm, '#' || r.submission_id) || '|' ||
             case when j.decision_no_norm is null and f.first_party_key is not null then f.first_party_key
-                 else coalesce(r.entity_key, 'N:' || r.party_name_norm, '') end) as decision_key
+                 else coalesce(r.entity_key, 'N:' || r.party_name_norm, '') end) as decision_key,
+        {{ invocation_started_at() }} as resolved_at
     from resolved as r
     left join joint_numbers as j
         on j.dataset = r.dataset and j.department = r.department and j.decision_no_norm = r.decision_no_norm

@@ -38,8 +38,8 @@
 {%- endmacro %}
 
 {#- When this dbt invocation started (UTC), as a timestamp literal every engine reads: an incremental model stamps
-    the rows it writes with it, so a model downstream can find what changed since its own last run (the later
-    invocation always carries the later stamp). -#}
+    the rows it writes with it, so a model downstream can find what changed since its own last run (a stamp it
+    has not seen; two invocations never share one). -#}
 {% macro invocation_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}

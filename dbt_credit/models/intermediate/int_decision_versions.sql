@@ -17,7 +17,7 @@
 -- The version order is computed on the narrow key columns and joined back to the wide rows: a window over
 -- the wide rows would have to hold them all at once (out of memory at 10M rows with a 2.5GB limit).
 -- Incremental by decision: a night rebuilds the decisions of the submissions int_entity_resolution wrote since
--- this table was last built (its resolved_at later than any kept here), under their decision key now and the
+-- this table was last built (a resolved_at no row kept here carries), under their decision key now and the
 -- key they were kept under — the wide rows and the windows are touched for those alone. Entity resolution
 -- re-resolves every submission whose versions can change (new ones, those their numbers, names, codes or
 -- identical copies touch), so nothing else moves a version. A table whose columns differ from what this model
@@ -57,12 +57,21 @@ resolution as (
 ),
 
 {% if incremental_run %}
--- the submissions resolved since this table was built: rows kept here carry the resolved_at they were built from
+-- the stamps this table was built from: rows kept here carry the resolved_at of the resolution row they were
+-- built from, and a build consumes every row of a stamp it sees
+built_stamps as (
+
+    select distinct resolved_at from {{ this }}
+
+),
+
+-- the submissions resolved by a run this table has not seen (compared by value, not by order: a clock set back
+-- between two runs cannot hide a change)
 re_resolved as (
 
-    select submission_id, decision_key
-    from {{ ref('int_entity_resolution') }}
-    where resolved_at > (select coalesce(max(resolved_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    select r.submission_id, r.decision_key
+    from {{ ref('int_entity_resolution') }} as r
+    where not exists (select 1 from built_stamps as b where b.resolved_at = r.resolved_at)
 
 ),
 

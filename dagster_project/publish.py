@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster_project import pii
 from dagster_project.paths import SEEDS_DIR
-from dagster_project.settings import KEEP_BUILDS, connect_duckdb, history_dir, work_db_path
+from dagster_project.settings import KEEP_BUILDS, connect_duckdb, history_dir, quote_identifier, work_db_path
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
 
@@ -54,10 +54,11 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
                 "select column_name, data_type from information_schema.columns where table_catalog = 'work' "
                 "and table_schema = ? and table_name = ? order by ordinal_position", [schema, table]).fetchall()
             select = ", ".join(
-                f'{scrubbed(_quote(name))} as {_quote(name)}' if dtype == "VARCHAR" else _quote(name)
-                for name, dtype in columns)
-            con.execute(f'create table {schema}."{table}" as select {select} from work.{schema}."{table}"')
-            counts[f"{schema}.{table}"] = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0][0]
+                f'{scrubbed(quote_identifier(name))} as {quote_identifier(name)}' if dtype == "VARCHAR"
+                else quote_identifier(name) for name, dtype in columns)
+            relation = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            con.execute(f"create table {relation} as select {select} from work.{relation}")
+            counts[f"{schema}.{table}"] = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
         # what was issued (report/issuance.py) lives beside the warehouse; every publish copies it in (audit.issued_*)
         from dagster_project.report.issuance import copy_into_published
         counts.update(copy_into_published(con, warehouse, scrubbed))
@@ -87,10 +88,6 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
     os.replace(staging, warehouse)
     _prune_history(history_dir(warehouse), keep)
     return PublishResult(warehouse=warehouse, tables=counts, archived_to=archived)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _write_table_access(con, published: list[str]) -> None:

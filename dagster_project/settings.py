@@ -142,6 +142,12 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("CREDIT_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def quote_identifier(name: str) -> str:
+    """A DuckDB identifier, double-quoted (SQL that names a table or column it read from a catalog, a seed or a
+    suite: whatever the name holds, it stays one identifier)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def connect_duckdb(path: Path, **kwargs):
     """A DuckDB connection for a build step, held to the build's memory limit (spilling beyond it).
 

@@ -10,6 +10,7 @@ import duckdb
 from dagster_project import pii
 from dagster_project.gates.results import GATE_TABLE_EXISTS, GateResult, failed
 from dagster_project.gates.suites import BUILTIN_TYPES, NO_ID_NUMBERS, Suite
+from dagster_project.settings import quote_identifier
 
 
 def run_builtin_checks(db_path: Path, suite: Suite) -> list[GateResult]:
@@ -50,11 +51,12 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
             if not exists:
                 raise LookupError(f"table {table} does not exist in {Path(db_path).name}")
             return {}
-        key_sql = f'"{key_column}"' if key_column else "cast(rowid as varchar)"
+        key_sql = quote_identifier(key_column) if key_column else "cast(rowid as varchar)"
         offenders: dict[str, list[str]] = {}
         for column in text_columns:
             rows = con.execute(
-                f'select {key_sql}, "{column}" from {schema}."{name}" where {pii.sql_may_hold_id_number(quote_identifier(column))}'
+                f"select {key_sql}, {quote_identifier(column)} from {quote_identifier(schema)}.{quote_identifier(name)} "
+                f"where {pii.sql_may_hold_id_number(quote_identifier(column))}"
             ).fetchall()
             for key, value in rows:
                 if pii.contains_id_number(value):
@@ -62,8 +64,3 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
         return offenders
     finally:
         con.close()
-
-
-def quote_identifier(name: str) -> str:
-    """A DuckDB identifier, double-quoted (the gates' SQL names columns a suite or a seed gives)."""
-    return '"' + name.replace('"', '""') + '"'

@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dagster_project.settings import quote_identifier
+
 EMPTY_SCHEMA_FILE = "empty-schema.parquet"
 PENDING = "_pending"
 COMMITTED = "COMMITTED"
@@ -45,10 +47,6 @@ ARROW_TYPES = {
 
 def arrow_schema(columns: list[tuple[str, str]]) -> pa.Schema:
     return pa.schema([(n, ARROW_TYPES[t]) for n, t in columns])
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(text: str) -> str:
@@ -80,7 +78,7 @@ class RawStore:
 
     def relation_sql(self, table: str, columns: list[tuple[str, str]]) -> str:
         """A DuckDB query of the table with exactly `columns`, typed, whatever files lack."""
-        cols = ", ".join(f"cast({_q(n)} as {t}) as {_q(n)}" for n, t in columns)
+        cols = ", ".join(f"cast({quote_identifier(n)} as {t}) as {quote_identifier(n)}" for n, t in columns)
         return (f"select {cols} from read_parquet({_lit(self.glob(table))}, union_by_name = true,"
                 " hive_partitioning = false)")
 
@@ -190,7 +188,7 @@ def create_views(con: duckdb.DuckDBPyConnection, store: RawStore, tables: dict[s
     for table, columns in tables.items():
         if kinds.get(table) == "BASE TABLE":
             _migrate_base_table(con, store, table, columns)
-        con.execute(f"create or replace view raw.{_q(table)} as {store.relation_sql(table, columns)}")
+        con.execute(f"create or replace view raw.{quote_identifier(table)} as {store.relation_sql(table, columns)}")
 
 
 def _migrate_base_table(con, store: RawStore, table: str, columns: list[tuple[str, str]]) -> None:
@@ -198,7 +196,7 @@ def _migrate_base_table(con, store: RawStore, table: str, columns: list[tuple[st
         "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
         [table]).fetchall()}
     select = ", ".join(
-        f"cast({_q(n)} as {t}) as {_q(n)}" if n in existing else f"cast(null as {t}) as {_q(n)}" for n, t in columns)
-    rows = con.sql(f"select {select} from raw.{_q(table)}").to_arrow_table().cast(arrow_schema(columns))
+        f"cast({quote_identifier(n)} as {t}) as {quote_identifier(n)}" if n in existing else f"cast(null as {t}) as {quote_identifier(n)}" for n, t in columns)
+    rows = con.sql(f"select {select} from raw.{quote_identifier(table)}").to_arrow_table().cast(arrow_schema(columns))
     store.write_batch(f"migrated-{table}", [(table, rows)])
-    con.execute(f"drop table raw.{_q(table)}")
+    con.execute(f"drop table raw.{quote_identifier(table)}")

@@ -1,12 +1,13 @@
 """Night by night equals all at once, case by case: what a second night can do to records kept from the first —
 a correction, a withdrawal after an objection, a repair, an entity gaining a USCC (its name-only decision
 re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
-another first party for a decision number, a late older exact copy of a row without a decision number, a disclosure window ending between the two as-of dates — and a
-backfill with the earlier as-of date on the warehouse that has seen both nights.
+another first party for a decision number, a late older exact copy of a row without a decision number, a
+disclosure window ending between the two as-of dates — and a backfill with the earlier as-of date on the
+warehouse that has seen both nights.
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
-case (two nights, their backfill, and both nights' loads built fresh at each as-of). The generated-sample version (through Dagster: three nights, a late older copy, a backfill) is
-tests/test_incremental.py."""
+case (two nights, their backfill, and both nights' loads built fresh at each as-of). The generated-sample
+version (through Dagster: three nights, a late older copy, a backfill) is tests/test_incremental.py."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -19,9 +19,10 @@
 -- Incremental by decision: a night rebuilds the decisions of the submissions int_entity_resolution wrote since
 -- this table was last built (a resolved_at no row kept here carries), under their decision key now and the
 -- key they were kept under — the wide rows and the windows are touched for those alone. Entity resolution
--- re-resolves every submission whose versions can change (new ones, those their numbers, names, codes or
--- identical copies touch), so nothing else moves a version. A table whose columns differ from what this model
--- makes is rebuilt whole.
+-- re-resolves every submission whose versions can change (new ones, and those their decision numbers, names or
+-- codes touch); a kept row that a late older copy makes an exact resubmission shares that copy's number or, with
+-- none, was a decision of its own and is left without a version (the pre-hook deletes it). A table whose columns
+-- differ from what this model makes is rebuilt whole.
 {%- set resolution_columns = ['decision_key', 'entity_id', 'resolution_method', 'resolved_uscc', 'resolved_at'] %}
 {%- set derived_columns = resolution_columns + ['version_number', 'version_count', 'first_drop_date',
         'first_submission_id', 'is_latest_version', 'is_first_submission'] %}

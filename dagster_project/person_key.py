@@ -16,11 +16,13 @@ the key it was first built with:
 - rekey() changes the key on purpose: it re-hashes every stored person link in the working database from
   the old hash to the new one in one transaction, records the new fingerprint and installs the new key
   file. Stored = what the next build does not rebuild: the incremental int_submissions_checked (its
-  person_key, recomputed from the ID number beside it), the incremental int_entity_resolution and every table
+  person_key, recomputed from the ID number beside it), the incremental int_entity_resolution and
+  int_decision_versions (STORED_INTERMEDIATE) and every table
   outside the schemas dbt rebuilds each night (the snapshot history.snap_credit_record_status, audit tables
   written by the gates): their identifier columns are mapped old -> new. The next build rebuilds the marts
-  with the new key; the history then continues with the same (re-keyed) entity. The formulas above are mirrored here, not read
-  from dbt: tests/test_person_key.py builds, re-keys and builds again, and fails if they drift apart.
+  with the new key; the history then continues with the same (re-keyed) entity. The formulas above are
+  mirrored here, not read from dbt: tests/test_person_key.py builds, re-keys and builds again, and fails if
+  they drift apart.
 """
 from __future__ import annotations
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.gates.id_scan import id_number_offenders
-from dagster_project.settings import quote_identifier
 from dagster_project.gates.results import SuiteOutcome
 from dagster_project.gates.suites import NO_ID_NUMBERS, Suite
+from dagster_project.settings import quote_identifier
 
 HELD_TABLE = "audit.gate_held_records"
 HELD_DDL = """

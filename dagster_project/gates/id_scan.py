@@ -55,7 +55,8 @@ def id_number_offenders(db_path: Path, table: str, key_column: str | None) -> di
         offenders: dict[str, list[str]] = {}
         for column in text_columns:
             rows = con.execute(
-                f"select {key_sql}, {quote_identifier(column)} from {quote_identifier(schema)}.{quote_identifier(name)} "
+                f"select {key_sql}, {quote_identifier(column)} "
+                f"from {quote_identifier(schema)}.{quote_identifier(name)} "
                 f"where {pii.sql_may_hold_id_number(quote_identifier(column))}"
             ).fetchall()
             for key, value in rows:

@@ -196,7 +196,7 @@ def _migrate_base_table(con, store: RawStore, table: str, columns: list[tuple[st
         "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
         [table]).fetchall()}
     select = ", ".join(
-        f"cast({quote_identifier(n)} as {t}) as {quote_identifier(n)}" if n in existing else f"cast(null as {t}) as {quote_identifier(n)}" for n, t in columns)
+        f"cast({quote_identifier(n) if n in existing else 'null'} as {t}) as {quote_identifier(n)}" for n, t in columns)
     rows = con.sql(f"select {select} from raw.{quote_identifier(table)}").to_arrow_table().cast(arrow_schema(columns))
     store.write_batch(f"migrated-{table}", [(table, rows)])
     con.execute(f"drop table raw.{quote_identifier(table)}")

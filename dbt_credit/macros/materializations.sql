@@ -31,8 +31,9 @@
 {#- The records layer keyed by decision (int_decision_versions): a night rebuilds only the decisions whose set
     of versions may have changed (a new submission, a copy that became an exact resubmission, a submission
     re-resolved to another entity or decision, one that a different as-of date shows or hides: the submissions
-    int_entity_resolution stamped since); decisions left with no version at all are deleted by the model's pre-hook. Its columns are the submissions' own plus the version's: a kept
-    table whose columns differ is rebuilt whole by the model, and sync_all_columns keeps the table's to match. -#}
+    int_entity_resolution stamped since); decisions left with no version at all are deleted by the model's
+    pre-hook. Its columns are the submissions' own plus the version's: a kept table whose columns differ is
+    rebuilt whole by the model, and sync_all_columns keeps the table's to match. -#}
 {% macro decision_incremental_config(unique_key) -%}
     {{ return(keyed_incremental_config(unique_key, 'sync_all_columns')) }}
 {%- endmacro %}

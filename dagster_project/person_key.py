@@ -46,7 +46,8 @@ CHECKED_TABLE = "intermediate.int_submissions_checked"
 NOT_STORED_SCHEMAS = ("raw", "ref", "staging", "intermediate", "marts")
 # ... except the incremental models a night does not recompute for kept rows: their ids (and the person_key
 # int_decision_versions copies from int_submissions_checked) are mapped like the history's
-STORED_INTERMEDIATE = ("intermediate.int_entity_resolution", "intermediate.int_decision_versions")
+STORED_INTERMEDIATE = ("intermediate.int_entity_resolution", "intermediate.int_decision_versions",
+                       "intermediate.int_records")
 # the value int_submissions_checked hashed into person_key (its `cleaned` CTE): the ID number, or, when that is
 # not a valid one, the ID number a department typed into the USCC column (person_key is null otherwise)
 HASHED_ID = "case when id_no_is_valid then id_no else uscc end"

@@ -1,5 +1,6 @@
 """Night by night equals all at once, case by case: what a second night can do to records kept from the first —
-a correction, a withdrawal after an objection, a repair, an entity gaining a USCC (its name-only decision
+a correction, a withdrawal after an objection, a repair, a repair corrected to name another decision, a repair
+dated after the first night's as-of, an entity gaining a USCC (its name-only decision
 re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
 another first party for a decision number, a late older exact copy of a row without a decision number, a
 disclosure window ending between the two as-of dates — and a backfill with the earlier as-of date on the
@@ -27,8 +28,12 @@ NIGHT_1, NIGHT_2 = date(2026, 11, 22), date(2026, 11, 23)
 NEW_NAME = "大连新近登记贸易有限公司"
 LEGACY_ORG_CODE = org_code_with_check("MA0AAAAA")  # positions 9-17 of SECOND_USCC
 assert SECOND_USCC[8:17] == LEGACY_ORG_CODE
+# a decision old enough for its minimum window (一般: 3 months) to be served by a repair in November
+OLD_PARTY_PENALTY = dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))
+MOVED_REPAIR_NO = "连发改修〔2026〕MOVED号"
+RECORDS_SQL = "credit/models/intermediate/int_records.sql"
 # the models a night rewrites in place (delete+insert on their key) rather than rebuilding whole
-IN_PLACE_MODELS = ("int_entity_resolution", "int_decision_versions")
+IN_PLACE_MODELS = ("int_entity_resolution", "int_decision_versions", "int_records")
 
 
 def night_1_rows() -> dict[str, list[dict]]:
@@ -36,7 +41,7 @@ def night_1_rows() -> dict[str, list[dict]]:
         penalty("INC-CORRECTED"),
         penalty("INC-WITHDRAWN", **PARTY),
         # old enough for its minimum window (一般: 3 months) to be served by the repair date
-        penalty("INC-REPAIRED", **dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))),
+        penalty("INC-REPAIRED", **OLD_PARTY_PENALTY),
         # no USCC and a name no known entity carries yet: unresolved, its decision keyed by the name
         penalty("INC-NAME-ONLY", party_name=NEW_NAME, uscc=None),
         # shown through 2026-11-22 (3 years from 2023-11-22), expired from 2026-11-23
@@ -48,6 +53,14 @@ def night_1_rows() -> dict[str, list[dict]]:
         # no decision number (each such row is its own decision); an identical copy dropped earlier comes late
         no_number_row(),
         penalty("INC-UNTOUCHED", decision_date="2026-11-05"),
+        # a repair names INC-MOVED-FROM; night 2's correction of that repair names INC-MOVED-TO instead
+        penalty("INC-MOVED-FROM", **OLD_PARTY_PENALTY),
+        penalty("INC-MOVED-TO", **OLD_PARTY_PENALTY),
+        # repaired by a decision dated after night 1's as-of: repaired from night 2 with nothing new sent
+        penalty("INC-REPAIR-DATED-LATER", **OLD_PARTY_PENALTY),
+    ], repair=[
+        repair_row("INC-MOVED-FROM", "2026-11-20", repair_decision_no=MOVED_REPAIR_NO),
+        repair_row("INC-REPAIR-DATED-LATER", "2026-11-23"),
     ])
 
 
@@ -67,7 +80,8 @@ def night_2_rows() -> dict[str, list[dict]]:
             no_number_row(**dict(second, drop_date=date(2026, 11, 12))),
         ],
         objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
-        repair=[repair_row("INC-REPAIRED", "2026-11-20", **second)],
+        repair=[repair_row("INC-REPAIRED", "2026-11-20", **second),
+                repair_row("INC-MOVED-TO", "2026-11-20", repair_decision_no=MOVED_REPAIR_NO, **second)],
     )
 
 
@@ -91,8 +105,8 @@ def nights(tmp_path_factory):
     dbt_build(nightly, NIGHT_2, root / "target")
     after_night_2 = mart_tables(work_db_path(nightly))
     # what dbt ran on night 2 for the models a night rewrites only where something changed
-    night_2_sql = {model: (root / "target" / "run" / "credit" / "models" / "intermediate" / f"{model}.sql").read_text()
-                   for model in IN_PLACE_MODELS}
+    night_2_sql = {(model, kind): (root / "target" / kind / "credit" / "models" / "intermediate" / f"{model}.sql")
+                   .read_text() for model in IN_PLACE_MODELS for kind in ("run", "compiled")}
 
     at_once = root / "at_once" / "credit.duckdb"
     at_once.parent.mkdir()
@@ -106,9 +120,17 @@ def nights(tmp_path_factory):
 
     # backfill: night 1 again on the warehouse that has seen both nights
     dbt_build(nightly, NIGHT_1, root / "target")
+    backfill = mart_tables(work_db_path(nightly))
+    records_sql = {"backfill": (root / "target" / "compiled" / RECORDS_SQL).read_text()}
+    # the UI's refresh of the row-checked models alone (after a rule change): int_rule_violations rebuilt whole,
+    # then a night
+    dbt_build(nightly, NIGHT_1, root / "target", extra=["--select", "int_rule_violations", "--full-refresh"])
+    dbt_build(nightly, NIGHT_1, root / "target")
+    records_sql["after_violations_rebuilt"] = (root / "target" / "compiled" / RECORDS_SQL).read_text()
     return {"night_1": after_night_1, "night_2": after_night_2, "at_once": mart_tables(work_db_path(at_once)),
-            "at_once_night_1": at_once_night_1, "backfill": mart_tables(work_db_path(nightly)),
-            "night_2_sql": night_2_sql}
+            "at_once_night_1": at_once_night_1, "backfill": backfill,
+            "after_violations_rebuilt": mart_tables(work_db_path(nightly)),
+            "night_2_sql": night_2_sql, "records_sql": records_sql}
 
 
 def records(marts: dict[str, list[tuple]]) -> set[tuple]:
@@ -120,7 +142,7 @@ def test_the_second_night_changed_what_each_case_says(nights):
     changed = records(nights["night_2"]) - records(nights["night_1"])
     texts = {repr(r) for r in changed}
     for no in ("INC-CORRECTED", "INC-WITHDRAWN", "INC-REPAIRED", "INC-NAME-ONLY", "INC-WINDOW-ENDS", "INC-ORG-CODE",
-               "INC-LATE-COPY", "INC-NO-NUMBER"):
+               "INC-LATE-COPY", "INC-NO-NUMBER", "INC-MOVED-FROM", "INC-MOVED-TO", "INC-REPAIR-DATED-LATER"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
 
@@ -128,8 +150,10 @@ def test_the_second_night_changed_what_each_case_says(nights):
 @pytest.mark.parametrize("model", IN_PLACE_MODELS)
 def test_the_second_night_rewrote_the_records_in_place(nights, model):
     # the equality below is only worth having if night 2 took the incremental path, not a rebuild
-    sql = nights["night_2_sql"][model]
+    sql = nights["night_2_sql"][model, "run"]
     assert "insert into" in sql and "create table" not in sql, f"{model} was rebuilt whole on night 2"
+    if model != "int_entity_resolution":  # and computed only the decisions of stamps it had not seen
+        assert "built_stamps" in nights["night_2_sql"][model, "compiled"], f"{model} computed every decision"
 
 
 def test_night_by_night_equals_all_at_once(nights):
@@ -146,3 +170,11 @@ def test_backfill_with_the_earlier_as_of_equals_a_fresh_build_at_that_date(night
     for case in ("INC-LATE-COPY", "INC-NO-NUMBER"):
         assert any(case in r for r in late), f"{case}: the copy dropped before night 1 does not show in the backfill"
     assert all("INC-LATE-COPY" in r or "INC-NO-NUMBER" in r for r in late)
+
+
+@pytest.mark.parametrize("event", ["backfill", "after_violations_rebuilt"])
+def test_an_earlier_as_of_or_violations_rebuilt_whole_recompute_every_record(nights, event):
+    # a record's status may move with either without any version changing: no record is left as it was kept
+    assert "built_stamps" not in nights["records_sql"][event], f"int_records kept records through a {event}"
+    for table, rows in nights["at_once_night_1"].items():
+        assert nights["after_violations_rebuilt"][table] == rows, f"marts.{table} differs after the violations' rebuild"

@@ -28,7 +28,8 @@
     {{ return(config) }}
 {%- endmacro %}
 
-{#- The records layer keyed by decision (int_decision_versions): a night rebuilds only the decisions whose set
+{#- The records layer keyed by decision (int_decision_versions; int_records by its record, the decision's key, on
+    the same pattern: see its header): a night rebuilds only the decisions whose set
     of versions may have changed (a new submission, a copy that became an exact resubmission, a submission
     re-resolved to another entity or decision, one that a different as-of date shows or hides: the submissions
     int_entity_resolution stamped since); decisions left with no version at all are deleted by the model's
@@ -43,4 +44,23 @@
     has not seen; two invocations never share one). -#}
 {% macro invocation_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+{#- What a kept derived row was computed with besides its input rows: every seed's and model's file (dbt's own
+    checksum of it), the project vars the rules read, and `rendered` (the text of the macros a model calls,
+    rendered by the caller: dbt keeps no checksum of a macro). An incremental model keeps it on its rows and
+    recomputes everything when it differs: a rule changed, and no kept row may keep the old rule's result. -#}
+{% macro rules_digest(rendered=[]) -%}
+    {%- if not execute %}{{ return('') }}{% endif -%}  {#- the graph is empty while dbt parses #}
+    {%- set parts = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- if node.resource_type in ('seed', 'model') -%}
+            {%- do parts.append(node.unique_id ~ ':' ~ node.checksum.checksum) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name in ['publication_workdays', 'yuan_suspect_threshold_wan'] -%}
+        {%- do parts.append(name ~ '=' ~ var(name)) -%}
+    {%- endfor -%}
+    {%- do parts.extend(rendered) -%}
+    {{ return(local_md5(parts | join('\n'))) }}
 {%- endmacro %}

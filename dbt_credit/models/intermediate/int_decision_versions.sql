@@ -25,7 +25,7 @@
 -- differ from what this model makes is rebuilt whole.
 {%- set resolution_columns = ['decision_key', 'entity_id', 'resolution_method', 'resolved_uscc', 'resolved_at'] %}
 {%- set derived_columns = resolution_columns + ['version_number', 'version_count', 'first_drop_date',
-        'first_submission_id', 'is_latest_version', 'is_first_submission'] %}
+        'first_submission_id', 'is_latest_version', 'is_first_submission', 'versioned_at'] %}
 {%- set incremental_run = false %}
 {%- if is_incremental() %}
     {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
@@ -128,7 +128,10 @@ final as (
         v.first_drop_date,
         v.first_submission_id,
         v.version_number = v.version_count as is_latest_version,
-        v.version_number = 1 as is_first_submission
+        v.version_number = 1 as is_first_submission,
+        -- this run's stamp on every version it (re)builds: int_records recomputes the records of stamps it has
+        -- not seen, as this model does with resolved_at
+        {{ invocation_started_at() }} as versioned_at
     from submissions as s
     inner join version_order as v on v.submission_id = s.submission_id
 

@@ -1,3 +1,16 @@
+{#- a record whose decision has no latest 双公示 version any more (re-resolved away, an exact resubmission now,
+    after a backfill's as-of date, or a dataset no longer 双公示) leaves: delete+insert only replaces keys it emits -#}
+{%- set drop_records_without_decisions -%}{% raw %}{% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (
+        select 1
+        from {{ ref('int_decision_versions') }} as v
+        where v.decision_key = t.record_id and v.is_latest_version
+          and v.dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure))
+{% endif %}{% endraw %}{%- endset %}
+{%- set materialization = decision_incremental_config('record_id') %}
+{%- do materialization.update({'pre_hook': drop_records_without_decisions}) %}
+{{ config(**materialization) }}
 -- One row per decision (the latest version), tied to its entity, with its disclosure window and status as
 -- of as_of() (macros/as_of.sql). Disclosure rules are data: seeds disclosure_windows (regimes by effective dates),
 -- disclosure_special_domains, severity_by_penalty_category, departments (is_market_regulation).
@@ -9,14 +22,83 @@
 -- REPAIR_BEFORE_MINIMUM, on the penalty department's list via fct_rule_violation). A 市场监管 department's
 -- 简易程序 decision is not published; one whose 程序类型 is unknown is published and flagged (procedure_unknown).
 
+-- Incremental by record: a night recomputes
+--   (a) the records of decisions int_decision_versions rebuilt since (a versioned_at no row here carries);
+--   (b) every record a repair or an objection names by decision number, now or when the row was built (their
+--       effect moves with the as-of date, and a corrected one can stop naming a record);
+--   (c) every record whose first submission is late or could not be judged, now or when built (the calendar
+--       grows with the drops: an unjudged one becomes judged);
+--   (d) every record whose disclosure window ended between the as-of it was built at and tonight's;
+-- and everything when tonight's as-of is earlier than a kept row's (a backfill), when the rules differ
+-- (rules_digest: the seeds', models' and macros' code), or when int_rule_violations was rebuilt whole since
+-- (its earliest checked_at moved: a full refresh after a rule change). Nothing else a record reads moves.
+{%- set rendered_macros = [months_window_end('d', 'm'), same_party('a', 'b'), max_by('v', ['k']),
+        text_contains('h', 'n'), explode_list('x'), list_is_only('x', "'y'")] %}
+{%- set digest = rules_digest(rendered_macros) %}
+{%- set incremental_run = false %}
+{%- if is_incremental() %}
+    {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- if 'rules_digest' in kept_columns and 'violations_checked_from' in kept_columns %}
+        {%- set stale = run_query("select count(*) from " ~ this ~ " where rules_digest <> '" ~ digest ~ "'"
+            ~ " or built_as_of > " ~ as_of_date() ~ " or violations_checked_from is distinct from"
+            ~ " (select min(checked_at) from " ~ ref('int_rule_violations') ~ ")") %}
+        {%- set incremental_run = stale.columns[0].values()[0] == 0 %}
+    {%- endif %}
+{%- endif %}
+
 -- The wide rows are read once, by final; every join that decides something runs on the narrow columns of
 -- latest (a CTE read more than once is materialized whole, and a hash join can pick the wide side to build:
 -- at 1M records the lateness join alone held ~1 GB and spilled).
-with latest_versions as (
+with
+{%- if incremental_run %}
+-- the decisions whose record may read differently tonight (the list above)
+latest_keys as (
+
+    select decision_key, versioned_at, decision_no_norm, first_submission_id
+    from {{ ref('int_decision_versions') }}
+    where is_latest_version
+      and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+
+),
+
+built_stamps as (
+
+    select distinct versioned_at from {{ this }}
+
+),
+
+named_numbers as (
+
+    select repaired_decision_no_norm as decision_no_norm from {{ ref('int_repairs') }}
+    union
+    select objected_decision_no_norm from {{ ref('int_objections') }}
+
+),
+
+recompute as (
+
+    select decision_key from latest_keys as l
+    where not exists (select 1 from built_stamps as b where b.versioned_at = l.versioned_at)
+       or l.decision_no_norm in (select decision_no_norm from named_numbers)
+       or l.first_submission_id in (
+           select submission_id from {{ ref('int_submission_timeliness') }} where is_late or is_late is null)
+    union
+    select record_id from {{ this }}
+    where repaired_on is not null or early_repair_date is not null or objection_count > 0
+       or is_late or is_late is null
+       or (disclosure_until >= built_as_of and disclosure_until < {{ as_of_date() }})
+
+),
+{%- endif %}
+
+latest_versions as (
 
     select * from {{ ref('int_decision_versions') }}
     where is_latest_version
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+      {%- if incremental_run %}
+      and decision_key in (select decision_key from recompute)
+      {%- endif %}
 
 ),
 
@@ -28,6 +110,9 @@ latest as (
     from {{ ref('int_decision_versions') }}
     where is_latest_version
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+      {%- if incremental_run %}
+      and decision_key in (select decision_key from recompute)
+      {%- endif %}
 
 ),
 
@@ -320,7 +405,12 @@ final as (
         coalesce(ob.under_objection, false) as under_objection,
         coalesce(ob.objection_count, 0) as objection_count,
         ob.last_objection_result,
-        coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection
+        coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection,
+        -- what the row was computed from and with (see the top): lineage, the same for every row of a build
+        c.versioned_at,
+        {{ as_of_date() }} as built_as_of,
+        '{{ digest }}' as rules_digest,
+        (select min(checked_at) from {{ ref('int_rule_violations') }}) as violations_checked_from
     from latest_versions as c
     inner join classified as k on k.submission_id = c.submission_id
     left join violations as v on v.submission_id = c.submission_id

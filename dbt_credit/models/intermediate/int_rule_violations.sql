@@ -232,7 +232,10 @@ final as (
             when v.rule_id = 'ID_NO_IN_KEY_FIELD' then '「' || coalesce(c.label_zh, v.column_name) || '」' || r.message_zh
             else r.message_zh
         end as rule_message_zh,
-        v.offending_value
+        v.offending_value,
+        -- this run's stamp: a table rebuilt whole (a full refresh after a rule change) carries one stamp on every
+        -- row, which int_records compares with the earliest it was built from
+        {{ invocation_started_at() }} as checked_at
     from masked as v
     inner join rules as r on r.rule_id = v.rule_id
     left join column_labels as c on c.column_name = v.column_name and c.dataset in ('common', v.dataset)

@@ -408,6 +408,9 @@ final as (
         coalesce(ob.withdrawn_after_objection, false) as withdrawn_after_objection,
         -- what the row was computed from and with (see the top): lineage, the same for every row of a build
         c.versioned_at,
+        -- this run's stamp on every record it (re)computes: fct_credit_record follows it as this model follows
+        -- versioned_at
+        {{ invocation_started_at() }} as recorded_at,
         {{ as_of_date() }} as built_as_of,
         '{{ digest }}' as rules_digest,
         (select min(checked_at) from {{ ref('int_rule_violations') }}) as violations_checked_from

@@ -1,7 +1,31 @@
+{#- a record int_records no longer holds leaves: delete+insert only replaces keys it emits -#}
+{%- set drop_records_gone -%}{% raw %}{% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (select 1 from {{ ref('int_records') }} as r where r.record_id = t.record_id)
+{% endif %}{% endraw %}{%- endset %}
+{%- set materialization = keyed_incremental_config('record_id', 'append_new_columns') %}
+{%- do materialization.update({'pre_hook': drop_records_gone}) %}
+{{ config(**materialization) }}
 -- One row per distinct decision after dedupe (the latest version), with its disclosure status as of as_of().
-with records as (
+-- Incremental by record: a night rewrites the records int_records (re)computed since this table was built
+-- (a recorded_at no row here carries; compared by value). A kept table without the stamp is rewritten whole.
+{%- set incremental_run = is_incremental()
+        and 'recorded_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list) %}
+with
+{%- if incremental_run %}
+built_stamps as (
 
-    select * from {{ ref('int_records') }}
+    select distinct recorded_at from {{ this }}
+
+),
+{%- endif %}
+
+records as (
+
+    select * from {{ ref('int_records') }} as r
+    {%- if incremental_run %}
+    where not exists (select 1 from built_stamps as b where b.recorded_at = r.recorded_at)
+    {%- endif %}
 
 ),
 
@@ -51,7 +75,8 @@ final as (
         procedure_unknown,
         min_disclosure_until,
         early_repair_date,
-        early_repair_decision_no
+        early_repair_decision_no,
+        recorded_at
     from records
 
 )

@@ -24,6 +24,7 @@ import pytest
 from dagster_project.cli import run_build
 from dagster_project.sample import generate_sample
 from dagster_project.settings import work_db_path
+from tests.dbt_fixture import INVOCATION_STAMPS
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.slow
 # loaded, when a run resolved, versioned or checked it, and the as-of a record was computed at differ between
 # two nights and one by construction: everything else must be equal.
 BUILD_LINEAGE = ("load_id", "intake_file_id", "loaded_at", "resolved_at", "versioned_at", "checked_at",
-                 "built_as_of", "violations_checked_from", "recorded_at")
+                 "built_as_of", "violations_checked_from", *INVOCATION_STAMPS)
 NIGHT_2_AS_OF, NIGHT_3_AS_OF = "2026-11-02", "2026-11-03"
 
 

@@ -25,6 +25,7 @@ import pytest
 from dagster_project.ingest import ensure_raw_schema
 from dagster_project.paths import DBT_PROJECT_DIR
 from dagster_project.settings import work_db_path
+from tests.dbt_fixture import INVOCATION_STAMPS
 from tests.raw_fixture import write_raw
 from tests.test_rules import AS_OF, build_archive_rows, build_rows, penalty
 
@@ -106,10 +107,6 @@ def dbt(commands: list[list[str]], env: dict, target_path: Path) -> None:
     result = subprocess.run(cmd, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise AssertionError(f"dbt failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
-
-
-# columns stamped with the start of the dbt invocation that computed the row: two builds differ there by construction
-INVOCATION_STAMPS = ("recorded_at",)
 
 
 def mart_rows(folder: Path) -> dict[str, list[tuple]]:

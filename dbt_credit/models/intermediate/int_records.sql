@@ -30,7 +30,7 @@
 --       grows with the drops: an unjudged one becomes judged);
 --   (d) every record whose disclosure window ended between the as-of it was built at and tonight's;
 -- and everything when tonight's as-of is earlier than a kept row's (a backfill), when the rules differ
--- (rules_digest: the seeds', models' and macros' code), or when int_rule_violations was rebuilt whole since
+-- (rules_digest: the seeds', models' and called macros' code), or when int_rule_violations was rebuilt whole since
 -- (its earliest checked_at moved: a full refresh after a rule change). Nothing else a record reads moves.
 {%- set rendered_macros = [months_window_end('d', 'm'), same_party('a', 'b'), max_by('v', ['k']),
         text_contains('h', 'n'), explode_list('x'), list_is_only('x', "'y'")] %}

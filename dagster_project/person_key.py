@@ -17,7 +17,7 @@ the key it was first built with:
   the old hash to the new one in one transaction, records the new fingerprint and installs the new key
   file. Stored = what the next build does not rebuild: the incremental int_submissions_checked (its
   person_key, recomputed from the ID number beside it), the incremental int_entity_resolution and
-  int_decision_versions, int_records and fct_credit_record (STORED_INTERMEDIATE) and every table
+  int_decision_versions, int_records, fct_credit_record and dim_entity (STORED_INTERMEDIATE) and every table
   outside the schemas dbt rebuilds each night (the snapshot history.snap_credit_record_status, audit tables
   written by the gates): their identifier columns are mapped old -> new. The next build rebuilds the marts
   with the new key; the history then continues with the same (re-keyed) entity. The formulas above are
@@ -47,7 +47,7 @@ NOT_STORED_SCHEMAS = ("raw", "ref", "staging", "intermediate", "marts")
 # ... except the incremental models a night does not recompute for kept rows (a mart among them): their ids (and
 # the person_key int_decision_versions copies from int_submissions_checked) are mapped like the history's
 STORED_INTERMEDIATE = ("intermediate.int_entity_resolution", "intermediate.int_decision_versions",
-                       "intermediate.int_records", "marts.fct_credit_record")
+                       "intermediate.int_records", "marts.fct_credit_record", "marts.dim_entity")
 # the value int_submissions_checked hashed into person_key (its `cleaned` CTE): the ID number, or, when that is
 # not a valid one, the ID number a department typed into the USCC column (person_key is null otherwise)
 HASHED_ID = "case when id_no_is_valid then id_no else uscc end"

@@ -19,5 +19,7 @@ def dbt_build(warehouse: Path, as_of: date, target_path: Path, extra: list[str] 
 
 
 # mart columns stamped with the start of the dbt invocation that computed the row (int_records' recorded_at, which
-# fct_credit_record carries): two builds of the same data differ there by construction
-INVOCATION_STAMPS = ("recorded_at",)
+# fct_credit_record carries; dim_entity's built_at): two builds of the same data differ there by construction
+INVOCATION_STAMPS = ("recorded_at", "built_at")
+# and what an engine compares besides: dim_entity's rules_digest covers the macros as the engine renders them
+ENGINE_BOOKKEEPING = (*INVOCATION_STAMPS, "rules_digest")

@@ -4,7 +4,10 @@ dated after the first night's as-of, an entity gaining a USCC (its name-only dec
 re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
 another first party for a decision number, a late older exact copy of a row without a decision number, a
 disclosure window ending between the two as-of dates — and a backfill with the earlier as-of date on the
-warehouse that has seen both nights.
+warehouse that has seen both nights. For dim_entity besides: an entity losing a record to a name or an 组织机构代码 made ambiguous, a row without a
+decision number sent again unchanged,
+a 黑名单 entry ending between the nights, an ID number in 法定代表人 whose birth date night 2 reaches, an entity
+whose only change is its record's window ending, and one nothing touches (its row is not recomputed).
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
 case (two nights, their backfill, and both nights' loads built fresh at each as-of). The generated-sample
@@ -13,14 +16,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import duckdb
 import pytest
 
 from dagster_project.settings import work_db_path
 from tests.dbt_fixture import dbt_build
 from tests.raw_fixture import write_raw
 from tests.test_incremental import mart_tables
-from tests.test_rules import (PARTY, SECOND_USCC, THIRD_USCC, objection_row, org_code_with_check, penalty,
-                              repair_row)
+from tests.test_rules import (PARTY, SECOND_USCC, THIRD_USCC, list_row, objection_row, org_code_with_check,
+                              penalty, repair_row, uscc_with_check)
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +35,33 @@ assert SECOND_USCC[8:17] == LEGACY_ORG_CODE
 # a decision old enough for its minimum window (一般: 3 months) to be served by a repair in November
 OLD_PARTY_PENALTY = dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))
 MOVED_REPAIR_NO = "连发改修〔2026〕MOVED号"
+# entities whose dim_entity row only a night-level rule can find: one that loses a record to an ambiguous name (no
+# row written tonight names it), one whose 黑名单 entry ends between the nights, and one nothing touches
+AMBIGUOUS_NAME = "大连同名测试有限公司"
+NAME_HOLDER_USCC = uscc_with_check("91210200MA0HHHHH8")
+NAME_RIVAL_USCC = uscc_with_check("91210200MA0JJJJJ9")
+# the same for a legacy record resolved by its 组织机构代码: night 2's second USCC carrying that code (another region)
+# makes it ambiguous, and nothing re-resolves the holder's own rows (they carry no 组织机构代码 of their own)
+HELD_ORG_CODE = org_code_with_check("MA0PPPPP")
+CODE_HOLDER_USCC = uscc_with_check("91210200" + HELD_ORG_CODE)
+CODE_RIVAL_USCC = uscc_with_check("91210300" + HELD_ORG_CODE)
+# a row without a decision number sent again unchanged on night 2: an exact resubmission, its own decision with no
+# version, so only entity resolution's stamp names the entity (its last_seen and submission_count move)
+RESENT = dict(party_name="大连重报测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0QQQQQ5"),
+              violation_type="INC-RESENT 虚假宣传")
+LISTED = dict(party_name="大连名单到期测试有限公司", party_type="法人及非法人组织",
+              uscc=uscc_with_check("91210200MA0KKKKK1"))
+# an ID number in the 法定代表人 field whose birth date is night 2's as-of: no ID number on night 1, redacted from night 2
+REP_ID_DATED_LATER = "110105202611230015"
+REP_WITH_ID = dict(party_name="大连代表人测试有限公司", party_type="法人及非法人组织",
+                   uscc=uscc_with_check("91210200MA0MMMMM3"), legal_rep=f"王某{REP_ID_DATED_LATER}")
+WINDOW_PARTY = dict(party_name="大连公示到期测试有限公司", party_type="法人及非法人组织",
+                    uscc=uscc_with_check("91210200MA0NNNNN4"))
+QUIET = dict(party_name="大连静水测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0LLLLL2"))
 RECORDS_SQL = "credit/models/intermediate/int_records.sql"
 # the models a night rewrites in place (delete+insert on their key) rather than rebuilding whole
 IN_PLACE_MODELS = {"int_entity_resolution": "intermediate", "int_decision_versions": "intermediate",
-                   "int_records": "intermediate", "fct_credit_record": "marts"}
+                   "int_records": "intermediate", "fct_credit_record": "marts", "dim_entity": "marts"}
 
 
 def night_1_rows() -> dict[str, list[dict]]:
@@ -46,7 +73,8 @@ def night_1_rows() -> dict[str, list[dict]]:
         # no USCC and a name no known entity carries yet: unresolved, its decision keyed by the name
         penalty("INC-NAME-ONLY", party_name=NEW_NAME, uscc=None),
         # shown through 2026-11-22 (3 years from 2023-11-22), expired from 2026-11-23
-        penalty("INC-WINDOW-ENDS", decision_date="2023-11-22", drop_date=date(2023, 11, 23)),
+        # (its entity's only record: nothing is sent about it on night 2)
+        penalty("INC-WINDOW-ENDS", decision_date="2023-11-22", drop_date=date(2023, 11, 23), **WINDOW_PARTY),
         # a legacy record: an 组织机构代码 no known USCC carries yet
         penalty("INC-ORG-CODE", party_name="大连旧证照机械厂", uscc=None, org_code=LEGACY_ORG_CODE),
         # sent for a name-only party; a copy dropped earlier, sent late on night 2, names another party first
@@ -59,6 +87,18 @@ def night_1_rows() -> dict[str, list[dict]]:
         penalty("INC-MOVED-TO", **OLD_PARTY_PENALTY),
         # repaired by a decision dated after night 1's as-of: repaired from night 2 with nothing new sent
         penalty("INC-REPAIR-DATED-LATER", **OLD_PARTY_PENALTY),
+        # the holder of AMBIGUOUS_NAME, and a record sent with the name alone (resolved to it by name) that
+        # night 2's second USCC under the same name makes ambiguous: the holder loses a record
+        penalty("INC-NAME-HOLDER", party_name=AMBIGUOUS_NAME, uscc=NAME_HOLDER_USCC),
+        penalty("INC-NAME-ONLY-HELD", party_name=AMBIGUOUS_NAME, uscc=None),
+        penalty("INC-CODE-HOLDER", party_name="大连代码持有测试有限公司", uscc=CODE_HOLDER_USCC),
+        penalty("INC-CODE-ONLY-HELD", party_name="大连代码旧称机械厂", uscc=None, org_code=HELD_ORG_CODE),
+        penalty("INC-QUIET-ENTITY", **QUIET),
+        penalty(None, **RESENT),
+        penalty("INC-REP-ID-DATED-LATER", **REP_WITH_ID),
+    ], credit_list=[
+        # listed until 2026-11-23: current on night 1, not on night 2, with nothing sent about it
+        list_row("INC-LIST-ENDS", "黑名单", "严重失信主体名单", "2026-01-05", "2026-11-23", **LISTED),
     ], repair=[
         repair_row("INC-MOVED-FROM", "2026-11-20", repair_decision_no=MOVED_REPAIR_NO),
         repair_row("INC-REPAIR-DATED-LATER", "2026-11-23"),
@@ -79,6 +119,9 @@ def night_2_rows() -> dict[str, list[dict]]:
             # the same row as night 1's, dropped before it: the kept row becomes its exact resubmission, and the
             # record is this one's (no decision number ties the two: only the identical-row group does)
             no_number_row(**dict(second, drop_date=date(2026, 11, 12))),
+            penalty("INC-NAME-RIVAL", party_name=AMBIGUOUS_NAME, uscc=NAME_RIVAL_USCC, **second),
+            penalty("INC-CODE-RIVAL", party_name="大连代码竞争有限公司", uscc=CODE_RIVAL_USCC, **second),
+            penalty(None, **RESENT, **second),
         ],
         objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
         repair=[repair_row("INC-REPAIRED", "2026-11-20", **second),
@@ -102,9 +145,11 @@ def nights(tmp_path_factory):
     write_night(nightly, night_1_rows(), 1)
     dbt_build(nightly, NIGHT_1, root / "target")
     after_night_1 = mart_tables(work_db_path(nightly))
+    entities_built = {1: entity_built_at(nightly)}
     write_night(nightly, night_2_rows(), 2)
     dbt_build(nightly, NIGHT_2, root / "target")
     after_night_2 = mart_tables(work_db_path(nightly))
+    entities_built[2] = entity_built_at(nightly)
     # what dbt ran on night 2 for the models a night rewrites only where something changed
     night_2_sql = {(model, kind): (root / "target" / kind / "credit" / "models" / folder / f"{model}.sql")
                    .read_text() for model, folder in IN_PLACE_MODELS.items() for kind in ("run", "compiled")}
@@ -131,7 +176,16 @@ def nights(tmp_path_factory):
     return {"night_1": after_night_1, "night_2": after_night_2, "at_once": mart_tables(work_db_path(at_once)),
             "at_once_night_1": at_once_night_1, "backfill": backfill,
             "after_violations_rebuilt": mart_tables(work_db_path(nightly)),
-            "night_2_sql": night_2_sql, "records_sql": records_sql}
+            "night_2_sql": night_2_sql, "records_sql": records_sql, "entities_built": entities_built}
+
+
+def entity_built_at(warehouse) -> dict[str, object]:
+    """dim_entity's built_at by USCC (the entities these cases follow all have one)."""
+    con = duckdb.connect(str(work_db_path(warehouse)), read_only=True)
+    try:
+        return dict(con.execute("select uscc, built_at from marts.dim_entity where uscc is not null").fetchall())
+    finally:
+        con.close()
 
 
 def records(marts: dict[str, list[tuple]]) -> set[tuple]:
@@ -146,6 +200,21 @@ def test_the_second_night_changed_what_each_case_says(nights):
                "INC-LATE-COPY", "INC-NO-NUMBER", "INC-MOVED-FROM", "INC-MOVED-TO", "INC-REPAIR-DATED-LATER"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
+    # and the entities: the name holder lost a record, the listed one's entry ended, the quiet one is as it was
+    entities = {r[0]: r for r in nights["night_1"]["dim_entity"]}
+    changed = [r for r in nights["night_2"]["dim_entity"] if entities.get(r[0]) != r]
+    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+        assert any(uscc in repr(r) for r in changed), f"the entity {uscc} reads the same after night 2"
+    assert any(REP_ID_DATED_LATER in repr(r) for r in nights["night_1"]["dim_entity"])
+    assert not any(REP_ID_DATED_LATER in repr(r) for r in nights["night_2"]["dim_entity"])
+    assert not any(QUIET["uscc"] in repr(r) for r in changed)
+
+
+def test_the_second_night_recomputed_only_the_entities_it_moved(nights):
+    built = nights["entities_built"]
+    assert built[2][QUIET["uscc"]] == built[1][QUIET["uscc"]], "an entity nothing touched was recomputed"
+    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+        assert built[2][uscc] > built[1][uscc], f"the entity {uscc} was not recomputed on night 2"
 
 
 @pytest.mark.parametrize("model", IN_PLACE_MODELS)

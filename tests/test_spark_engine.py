@@ -15,7 +15,7 @@ import pytest
 from dagster_project.engines import spark_available
 from dagster_project.settings import raw_dir_path
 from tests.conftest import SAMPLE_AS_OF
-from tests.dbt_fixture import INVOCATION_STAMPS
+from tests.dbt_fixture import ENGINE_BOOKKEEPING
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +60,7 @@ def comparable(con, alias: str, table: str) -> tuple[list[str], str]:
     cols = con.execute(
         "select column_name, data_type from information_schema.columns where table_catalog = ? and"
         " table_schema = ? and table_name = ? order by column_name", [alias, schema, name]).fetchall()
-    cols = [(c, t) for c, t in cols if c not in INVOCATION_STAMPS]
+    cols = [(c, t) for c, t in cols if c not in ENGINE_BOOKKEEPING]
     exprs = [f'round("{c}", 9) as "{c}"' if t in ("DOUBLE", "FLOAT") else f'"{c}"' for c, t in cols]
     return [c for c, _ in cols], f'select {", ".join(exprs)} from {alias}.{schema}."{name}"'
 

@@ -25,7 +25,7 @@ import pytest
 from dagster_project.ingest import ensure_raw_schema
 from dagster_project.paths import DBT_PROJECT_DIR
 from dagster_project.settings import work_db_path
-from tests.dbt_fixture import INVOCATION_STAMPS
+from tests.dbt_fixture import ENGINE_BOOKKEEPING
 from tests.raw_fixture import write_raw
 from tests.test_rules import AS_OF, build_archive_rows, build_rows, penalty
 
@@ -123,7 +123,7 @@ def mart_rows(folder: Path) -> dict[str, list[tuple]]:
         rel = con.sql(f"select * from read_parquet('{folder / exported}/*.parquet')")
         # compared by column name: the contract marts' columns come in their YAML order on DuckDB (an enforced
         # contract orders them) and in the SQL's order on Spark (contracts are enforced on the DuckDB target only)
-        rel = rel.select(*[f'"{c}"' for c in sorted(rel.columns) if c not in INVOCATION_STAMPS])
+        rel = rel.select(*[f'"{c}"' for c in sorted(rel.columns) if c not in ENGINE_BOOKKEEPING])
         out[exported.split(".", 1)[1]] = (rel.columns, sorted((tuple(norm(v) for v in row) for row in rel.fetchall()), key=repr))
     return out
 

@@ -1,17 +1,96 @@
+{#- an entity left with no record and no list entry (its rows re-resolved away, or after a backfill's as-of date)
+    leaves: delete+insert only replaces keys it emits -#}
+{%- set drop_entities_gone -%}{% raw %}{% if is_incremental() %}
+    delete from {{ this }} as t
+    where not exists (select 1 from {{ ref('int_records') }} as r where r.entity_id = t.entity_id)
+      and not exists (select 1 from {{ ref('int_credit_list_entries') }} as l where l.entity_id = t.entity_id)
+{% endif %}{% endraw %}{%- endset %}
+{%- set materialization = keyed_incremental_config('entity_id', 'append_new_columns') %}
+{%- do materialization.update({'pre_hook': drop_entities_gone}) %}
+{{ config(**materialization) }}
 -- One row per resolved entity: every entity with a record or a 红黑名单 entry. Display name and type follow the
 -- entity's latest record or list entry; list memberships, repairs, open objections and broken 信用承诺 are counted
 -- as of as_of().
-with records as (
+-- Incremental by entity: a night recomputes the entities named by a row its inputs wrote since this table was
+-- last built (int_records' recorded_at, int_decision_versions' versioned_at, int_entity_resolution's resolved_at
+-- later than the latest built_at here: every change to a record, a version — list entries, commitments and
+-- 法定代表人 are versions — or a submission's entity stamps one), the entities whose 红黑名单 entry began or ended
+-- between the latest as-of here and tonight's, and the entities whose count of submissions moved (one re-resolved
+-- to another entity, or to none, names only its new one), and those whose 法定代表人 still holds a run shaped like an
+-- ID number (its birth date was after the as-of it was built at, and may not be now). Everything when tonight's as-of is earlier than a kept
+-- row's (a backfill) or the rules differ (rules_digest). Stamps are compared with the watermark, so the clock
+-- must not run backwards between two builds.
+{#- the redaction reads tonight's as-of date (a birth date after it is no ID number yet): the date is not a rule -#}
+{%- set rendered_macros = [max_by('v', ['k']), redact_id_numbers('x') | replace(as_of_date(), 'as_of_date()'),
+        sorted_distinct_list('x')] %}
+{%- set digest = rules_digest(rendered_macros) %}
+{%- set incremental_run = false %}
+{%- if is_incremental() %}
+    {%- set kept_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list %}
+    {%- if 'rules_digest' in kept_columns and 'built_at' in kept_columns and 'submission_count' in kept_columns %}
+        {%- set stale = run_query("select count(*) from " ~ this ~ " where rules_digest <> '" ~ digest ~ "'"
+            ~ " or built_as_of > " ~ as_of_date()) %}
+        {%- set incremental_run = stale.columns[0].values()[0] == 0 %}
+    {%- endif %}
+{%- endif %}
+{%- set changed_only %}{% if incremental_run %}
+      and entity_id in (select entity_id from changed_entities){% endif %}{% endset %}
+with
+{%- if incremental_run %}
+built_stamps as (
+
+    select max(built_at) as built_through, max(built_as_of) as built_as_of
+    from {{ this }}
+
+),
+
+submission_counts as (
+
+    select entity_id, count(*) as submission_count
+    from {{ ref('int_entity_resolution') }}
+    where entity_id is not null
+    group by 1
+
+),
+
+-- the entities whose row may read differently tonight (the list above)
+changed_entities as (
+
+    select entity_id from {{ ref('int_records') }}
+    where recorded_at > (select built_through from built_stamps)
+    union
+    select entity_id from {{ ref('int_decision_versions') }}
+    where versioned_at > (select built_through from built_stamps)
+    union
+    select entity_id from {{ ref('int_entity_resolution') }}
+    where resolved_at > (select built_through from built_stamps)
+    union
+    select entity_id from {{ ref('int_credit_list_entries') }}
+    where (list_entry_date > (select built_as_of from built_stamps) and list_entry_date <= {{ as_of_date() }})
+       or (list_exit_date > (select built_as_of from built_stamps) and list_exit_date <= {{ as_of_date() }})
+    union
+    select t.entity_id
+    from {{ this }} as t
+    left join submission_counts as c on c.entity_id = t.entity_id
+    where c.submission_count is distinct from t.submission_count
+    union
+    select entity_id from {{ this }}
+    where {{ regex_contains('legal_rep', id_number_pattern()) }}
+
+),
+{%- endif %}
+
+records as (
 
     select * from {{ ref('int_records') }}
-    where entity_id is not null
+    where entity_id is not null{{ changed_only }}
 
 ),
 
 list_entries as (
 
     select * from {{ ref('int_credit_list_entries') }}
-    where entity_id is not null
+    where entity_id is not null{{ changed_only }}
 
 ),
 
@@ -34,6 +113,7 @@ broken_commitments as (
     select entity_id, count(*) as broken_commitments
     from {{ ref('int_decision_versions') }}
     where dataset = 'commitment' and is_latest_version and fulfilment_status = '未履约' and entity_id is not null
+      {{- changed_only }}
     group by 1
 
 ),
@@ -54,7 +134,7 @@ submissions as (
     select s.submission_id, s.party_name, s.drop_date, r.entity_id
     from {{ ref('int_submissions') }} as s
     inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
-    where r.entity_id is not null
+    where r.entity_id is not null{{ changed_only | replace('and entity_id', 'and r.entity_id') }}
 
 ),
 
@@ -87,6 +167,7 @@ legal_reps as (
     from {{ ref('int_decision_versions') }}
     where is_latest_version and entity_id is not null and legal_rep is not null and not is_natural_person
       and dataset in (select dataset from {{ ref('datasets') }} where is_dual_disclosure)
+      {{- changed_only }}
     group by 1
 
 ),
@@ -94,7 +175,7 @@ legal_reps as (
 names as (
 
     select entity_id, {{ sorted_distinct_list('party_name') }} as names_used,
-        min(drop_date) as first_seen, max(drop_date) as last_seen
+        min(drop_date) as first_seen, max(drop_date) as last_seen, count(*) as submission_count
     from submissions
     group by 1
 
@@ -125,7 +206,12 @@ final as (
         coalesce(bc.broken_commitments, 0) as broken_commitments,
         n.first_seen,
         n.last_seen,
-        case when not l.is_natural_person then lr.legal_rep end as legal_rep
+        case when not l.is_natural_person then lr.legal_rep end as legal_rep,
+        -- bookkeeping for the next night (see the header)
+        coalesce(n.submission_count, 0) as submission_count,
+        {{ invocation_started_at() }} as built_at,
+        {{ as_of_date() }} as built_as_of,
+        '{{ digest }}' as rules_digest
     from latest as l
     left join names as n on n.entity_id = l.entity_id
     left join list_counts as lc on lc.entity_id = l.entity_id

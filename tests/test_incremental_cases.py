@@ -6,7 +6,7 @@ another first party for a decision number, a late older exact copy of a row with
 disclosure window ending between the two as-of dates — and a backfill with the earlier as-of date on the
 warehouse that has seen both nights. For dim_entity besides: an entity losing a record to a name or an 组织机构代码 made ambiguous, a row without a
 decision number sent again unchanged,
-a 黑名单 entry ending between the nights, an ID number in 法定代表人 whose birth date night 2 reaches, an entity
+a 黑名单 entry ending between the nights, one corrected to name another party, an ID number in 法定代表人 whose birth date night 2 reaches, an entity
 whose only change is its record's window ending, and one nothing touches (its row is not recomputed).
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
@@ -49,6 +49,12 @@ CODE_RIVAL_USCC = uscc_with_check("91210300" + HELD_ORG_CODE)
 # version, so only entity resolution's stamp names the entity (its last_seen and submission_count move)
 RESENT = dict(party_name="大连重报测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0QQQQQ5"),
               violation_type="INC-RESENT 虚假宣传")
+# a 黑名单 entry whose correction on night 2 names another party: the entry (the number's decision, keyed by its first
+# party) moves to that party, and the first one, with a record of its own besides, is no longer listed — only the
+# rewritten versions of that decision name it
+FIRST_LISTED = dict(party_name="大连首列测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0RRRRR6"))
+LISTED_INSTEAD = dict(party_name="大连改列测试有限公司", party_type="法人及非法人组织",
+                      uscc=uscc_with_check("91210200MA0TTTTT7"))
 LISTED = dict(party_name="大连名单到期测试有限公司", party_type="法人及非法人组织",
               uscc=uscc_with_check("91210200MA0KKKKK1"))
 # an ID number in the 法定代表人 field whose birth date is night 2's as-of: no ID number on night 1, redacted from night 2
@@ -94,11 +100,13 @@ def night_1_rows() -> dict[str, list[dict]]:
         penalty("INC-CODE-HOLDER", party_name="大连代码持有测试有限公司", uscc=CODE_HOLDER_USCC),
         penalty("INC-CODE-ONLY-HELD", party_name="大连代码旧称机械厂", uscc=None, org_code=HELD_ORG_CODE),
         penalty("INC-QUIET-ENTITY", **QUIET),
+        penalty("INC-FIRST-LISTED-OWN", **FIRST_LISTED),
         penalty(None, **RESENT),
         penalty("INC-REP-ID-DATED-LATER", **REP_WITH_ID),
     ], credit_list=[
         # listed until 2026-11-23: current on night 1, not on night 2, with nothing sent about it
         list_row("INC-LIST-ENDS", "黑名单", "严重失信主体名单", "2026-01-05", "2026-11-23", **LISTED),
+        list_row("INC-LIST-REASSIGNED", "黑名单", "严重失信主体名单", "2026-01-05", **FIRST_LISTED),
     ], repair=[
         repair_row("INC-MOVED-FROM", "2026-11-20", repair_decision_no=MOVED_REPAIR_NO),
         repair_row("INC-REPAIR-DATED-LATER", "2026-11-23"),
@@ -123,6 +131,8 @@ def night_2_rows() -> dict[str, list[dict]]:
             penalty("INC-CODE-RIVAL", party_name="大连代码竞争有限公司", uscc=CODE_RIVAL_USCC, **second),
             penalty(None, **RESENT, **second),
         ],
+        credit_list=[list_row("INC-LIST-REASSIGNED", "黑名单", "严重失信主体名单", "2026-01-05",
+                              **dict(LISTED_INSTEAD, **second))],
         objection=[objection_row("INC-WITHDRAWN", "2026-11-20", "撤销", "2026-11-21", **second)],
         repair=[repair_row("INC-REPAIRED", "2026-11-20", **second),
                 repair_row("INC-MOVED-TO", "2026-11-20", repair_decision_no=MOVED_REPAIR_NO, **second)],
@@ -203,7 +213,7 @@ def test_the_second_night_changed_what_each_case_says(nights):
     # and the entities: the name holder lost a record, the listed one's entry ended, the quiet one is as it was
     entities = {r[0]: r for r in nights["night_1"]["dim_entity"]}
     changed = [r for r in nights["night_2"]["dim_entity"] if entities.get(r[0]) != r]
-    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], FIRST_LISTED["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
         assert any(uscc in repr(r) for r in changed), f"the entity {uscc} reads the same after night 2"
     assert any(REP_ID_DATED_LATER in repr(r) for r in nights["night_1"]["dim_entity"])
     assert not any(REP_ID_DATED_LATER in repr(r) for r in nights["night_2"]["dim_entity"])
@@ -213,7 +223,7 @@ def test_the_second_night_changed_what_each_case_says(nights):
 def test_the_second_night_recomputed_only_the_entities_it_moved(nights):
     built = nights["entities_built"]
     assert built[2][QUIET["uscc"]] == built[1][QUIET["uscc"]], "an entity nothing touched was recomputed"
-    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], FIRST_LISTED["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
         assert built[2][uscc] > built[1][uscc], f"the entity {uscc} was not recomputed on night 2"
 
 

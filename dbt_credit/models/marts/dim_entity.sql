@@ -12,12 +12,12 @@
 -- entity's latest record or list entry; list memberships, repairs, open objections and broken 信用承诺 are counted
 -- as of as_of().
 -- Incremental by entity: a night recomputes the entities named by a row its inputs wrote since this table was
--- last built (int_records' recorded_at, int_decision_versions' versioned_at, int_entity_resolution's resolved_at
--- later than the latest built_at here: every change to a record, a version — list entries, commitments and
--- 法定代表人 are versions — or a submission's entity stamps one), the entities whose 红黑名单 entry began or ended
--- between the latest as-of here and tonight's, and the entities whose count of submissions moved (one re-resolved
--- to another entity, or to none, names only its new one), and those whose 法定代表人 still holds a run shaped like an
--- ID number (its birth date was after the as-of it was built at, and may not be now). Everything when tonight's as-of is earlier than a kept
+-- last built (int_records' recorded_at and int_decision_versions' versioned_at later than the latest built_at
+-- here: every change to a record or a version — list entries, commitments and 法定代表人 are versions — stamps
+-- one), the entities whose 红黑名单 entry began or ended between the latest as-of here and tonight's, the entities
+-- whose count of submissions moved (a new one, or one re-resolved to another entity or to none: the stamps name
+-- only its entity now; an exact resubmission is no version), and those whose 法定代表人 still holds a run shaped
+-- like an ID number (its birth date was after the as-of it was built at, and may not be now). Everything when tonight's as-of is earlier than a kept
 -- row's (a backfill) or the rules differ (rules_digest). Stamps are compared with the watermark, so the clock
 -- must not run backwards between two builds.
 {#- the redaction reads tonight's as-of date (a birth date after it is no ID number yet): the date is not a rule -#}
@@ -61,9 +61,6 @@ changed_entities as (
     union
     select entity_id from {{ ref('int_decision_versions') }}
     where versioned_at > (select built_through from built_stamps)
-    union
-    select entity_id from {{ ref('int_entity_resolution') }}
-    where resolved_at > (select built_through from built_stamps)
     union
     select entity_id from {{ ref('int_credit_list_entries') }}
     where (list_entry_date > (select built_as_of from built_stamps) and list_entry_date <= {{ as_of_date() }})

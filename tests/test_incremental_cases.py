@@ -4,10 +4,10 @@ dated after the first night's as-of, an entity gaining a USCC (its name-only dec
 re-resolves to another decision key), a legacy 组织机构代码 a new USCC claims, a late older copy that names
 another first party for a decision number, a late older exact copy of a row without a decision number, a
 disclosure window ending between the two as-of dates — and a backfill with the earlier as-of date on the
-warehouse that has seen both nights. For dim_entity besides: an entity losing a record to a name or an 组织机构代码 made ambiguous, a row without a
-decision number sent again unchanged,
-a 黑名单 entry ending between the nights, one corrected to name another party, an ID number in 法定代表人 whose birth date night 2 reaches, an entity
-whose only change is its record's window ending, and one nothing touches (its row is not recomputed).
+warehouse that has seen both nights. For dim_entity besides: an entity losing a record to a name or an
+组织机构代码 made ambiguous, a row without a decision number sent again unchanged, a 黑名单 entry ending between the
+nights, one corrected to name another party, an ID number in 法定代表人 whose birth date night 2 reaches, an
+entity whose only change is its record's window ending, and one nothing touches (its row is not recomputed).
 
 dbt only, over hand-made raw layers (tests/raw_fixture.py), one load per night: five builds shared by every
 case (two nights, their backfill, and both nights' loads built fresh at each as-of). The generated-sample
@@ -35,18 +35,20 @@ assert SECOND_USCC[8:17] == LEGACY_ORG_CODE
 # a decision old enough for its minimum window (一般: 3 months) to be served by a repair in November
 OLD_PARTY_PENALTY = dict(PARTY, decision_date="2026-06-01", drop_date=date(2026, 6, 2))
 MOVED_REPAIR_NO = "连发改修〔2026〕MOVED号"
-# entities whose dim_entity row only a night-level rule can find: one that loses a record to an ambiguous name (no
-# row written tonight names it), one whose 黑名单 entry ends between the nights, and one nothing touches
+# entities whose dim_entity row night 2 moves without a record of theirs changing, each found by another of
+# dim_entity's rules. A record sent with a name alone, resolved by name to its holder, which night 2's second USCC
+# under the same name makes ambiguous: the holder loses a record (its own rows under the name are re-resolved too)
 AMBIGUOUS_NAME = "大连同名测试有限公司"
 NAME_HOLDER_USCC = uscc_with_check("91210200MA0HHHHH8")
 NAME_RIVAL_USCC = uscc_with_check("91210200MA0JJJJJ9")
 # the same for a legacy record resolved by its 组织机构代码: night 2's second USCC carrying that code (another region)
-# makes it ambiguous, and nothing re-resolves the holder's own rows (they carry no 组织机构代码 of their own)
+# makes it ambiguous, and nothing re-resolves the holder's own rows (they carry no 组织机构代码 of their own): only
+# its count of submissions moves
 HELD_ORG_CODE = org_code_with_check("MA0PPPPP")
 CODE_HOLDER_USCC = uscc_with_check("91210200" + HELD_ORG_CODE)
 CODE_RIVAL_USCC = uscc_with_check("91210300" + HELD_ORG_CODE)
 # a row without a decision number sent again unchanged on night 2: an exact resubmission, its own decision with no
-# version, so only entity resolution's stamp names the entity (its last_seen and submission_count move)
+# version, so no version names the entity; its last_seen and submission_count move
 RESENT = dict(party_name="大连重报测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0QQQQQ5"),
               violation_type="INC-RESENT 虚假宣传")
 # a 黑名单 entry whose correction on night 2 names another party: the entry (the number's decision, keyed by its first
@@ -64,6 +66,8 @@ REP_WITH_ID = dict(party_name="大连代表人测试有限公司", party_type="�
 WINDOW_PARTY = dict(party_name="大连公示到期测试有限公司", party_type="法人及非法人组织",
                     uscc=uscc_with_check("91210200MA0NNNNN4"))
 QUIET = dict(party_name="大连静水测试有限公司", party_type="法人及非法人组织", uscc=uscc_with_check("91210200MA0LLLLL2"))
+MOVED_ENTITIES = (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], FIRST_LISTED["uscc"], LISTED["uscc"],
+                  REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"])
 RECORDS_SQL = "credit/models/intermediate/int_records.sql"
 # the models a night rewrites in place (delete+insert on their key) rather than rebuilding whole
 IN_PLACE_MODELS = {"int_entity_resolution": "intermediate", "int_decision_versions": "intermediate",
@@ -210,10 +214,10 @@ def test_the_second_night_changed_what_each_case_says(nights):
                "INC-LATE-COPY", "INC-NO-NUMBER", "INC-MOVED-FROM", "INC-MOVED-TO", "INC-REPAIR-DATED-LATER"):
         assert any(no in t for t in texts), f"{no} reads the same after night 2"
     assert not any("INC-UNTOUCHED" in t for t in texts)
-    # and the entities: the name holder lost a record, the listed one's entry ended, the quiet one is as it was
+    # and the entities each case moves read differently; the quiet one is as it was
     entities = {r[0]: r for r in nights["night_1"]["dim_entity"]}
     changed = [r for r in nights["night_2"]["dim_entity"] if entities.get(r[0]) != r]
-    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], FIRST_LISTED["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+    for uscc in MOVED_ENTITIES:
         assert any(uscc in repr(r) for r in changed), f"the entity {uscc} reads the same after night 2"
     assert any(REP_ID_DATED_LATER in repr(r) for r in nights["night_1"]["dim_entity"])
     assert not any(REP_ID_DATED_LATER in repr(r) for r in nights["night_2"]["dim_entity"])
@@ -223,7 +227,7 @@ def test_the_second_night_changed_what_each_case_says(nights):
 def test_the_second_night_recomputed_only_the_entities_it_moved(nights):
     built = nights["entities_built"]
     assert built[2][QUIET["uscc"]] == built[1][QUIET["uscc"]], "an entity nothing touched was recomputed"
-    for uscc in (NAME_HOLDER_USCC, CODE_HOLDER_USCC, RESENT["uscc"], FIRST_LISTED["uscc"], LISTED["uscc"], REP_WITH_ID["uscc"], WINDOW_PARTY["uscc"]):
+    for uscc in MOVED_ENTITIES:
         assert built[2][uscc] > built[1][uscc], f"the entity {uscc} was not recomputed on night 2"
 
 

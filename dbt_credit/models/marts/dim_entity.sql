@@ -17,9 +17,9 @@
 -- one), the entities whose 红黑名单 entry began or ended between the latest as-of here and tonight's, the entities
 -- whose count of submissions moved (a new one, or one re-resolved to another entity or to none: the stamps name
 -- only its entity now; an exact resubmission is no version), and those whose 法定代表人 still holds a run shaped
--- like an ID number (its birth date was after the as-of it was built at, and may not be now). Everything when tonight's as-of is earlier than a kept
--- row's (a backfill) or the rules differ (rules_digest). Stamps are compared with the watermark, so the clock
--- must not run backwards between two builds.
+-- like an ID number (its birth date was after the as-of it was built at, and may not be now). Everything when
+-- tonight's as-of is earlier than a kept row's (a backfill) or the rules differ (rules_digest). Stamps are
+-- compared with the watermark, so the clock must not run backwards between two builds.
 {#- the redaction reads tonight's as-of date (a birth date after it is no ID number yet): the date is not a rule -#}
 {%- set rendered_macros = [max_by('v', ['k']), redact_id_numbers('x') | replace(as_of_date(), 'as_of_date()'),
         sorted_distinct_list('x')] %}
@@ -33,8 +33,9 @@
         {%- set incremental_run = stale.columns[0].values()[0] == 0 %}
     {%- endif %}
 {%- endif %}
+{%- set in_changed %} in (select entity_id from changed_entities){% endset %}
 {%- set changed_only %}{% if incremental_run %}
-      and entity_id in (select entity_id from changed_entities){% endif %}{% endset %}
+      and entity_id{{ in_changed }}{% endif %}{% endset %}
 with
 {%- if incremental_run %}
 built_stamps as (
@@ -131,7 +132,7 @@ submissions as (
     select s.submission_id, s.party_name, s.drop_date, r.entity_id
     from {{ ref('int_submissions') }} as s
     inner join {{ ref('int_entity_resolution') }} as r on r.submission_id = s.submission_id
-    where r.entity_id is not null{{ changed_only | replace('and entity_id', 'and r.entity_id') }}
+    where r.entity_id is not null{% if incremental_run %} and r.entity_id{{ in_changed }}{% endif %}
 
 ),
 

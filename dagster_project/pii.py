@@ -152,6 +152,25 @@ def scrub(text):
     return "".join(out) + text[last:] if out else text
 
 
+def next_id_number_date(text, *, today: date | None = None) -> date | None:
+    """The earliest date after ``today`` on which a run in ``text`` becomes an ID number: it has the shape and the
+    check character, and only its birth date is still to come. ``scrub`` leaves it readable until then; publish
+    keeps the date and scrubs the cell again when it comes (a published row is otherwise not re-read)."""
+    if not text or not isinstance(text, str) or _DIGEST.fullmatch(text):
+        return None
+    today = today or date.today()
+    coming, shape, pos = [], _shape(), 0
+    eighteen = _each_length()[0]
+    while (m := shape.search(text, pos)) is not None:
+        hit = eighteen.match(text, m.start())
+        code = normalise(hit.group(0)) if hit is not None else ""
+        born = _date(code[6:14]) if len(code) == 18 else None
+        if born is not None and born > today and ric_is_valid(code, not_after=born):
+            coming.append(born)
+        pos = m.start() + 1
+    return min(coming, default=None)
+
+
 def scrub_deep(obj):
     """``scrub`` through nested dataclasses, dicts, lists and tuples (a report's model, JSON payloads)."""
     import dataclasses
@@ -180,6 +199,22 @@ def register_duckdb_scrub(con, name: str = "scrub_id_numbers"):
     con.create_function(name, _vectorised, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
                         type="arrow", null_handling="special", side_effects=False)
     return lambda col: f"case when {sql_may_hold_id_number(col)} then {name}({col}) else {col} end"
+
+
+def register_duckdb_next_id_number_date(con, name: str = "next_id_number_date"):
+    """``next_id_number_date`` as a DuckDB function on ``con`` (today fixed when registered); returns a function
+    that gives, for a quoted text column, the SQL of that date (null where the shape does not even match)."""
+    import duckdb
+    import pyarrow as pa
+
+    today = date.today()
+
+    def _vectorised(values):
+        return pa.array([next_id_number_date(v, today=today) for v in values.to_pylist()], type=pa.date32())
+
+    con.create_function(name, _vectorised, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("DATE"),
+                        type="arrow", null_handling="special", side_effects=False)
+    return lambda col: f"case when {sql_may_hold_id_number(col)} then {name}({col}) end"
 
 
 def sql_may_hold_id_number(col: str) -> str:

@@ -37,6 +37,10 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
 # How many nights of output are kept beside the warehouse: published builds (publish.py) and dbt's
 # per-invocation artifact folders (dbt_project.prune_dbt_runs) alike.
 KEEP_BUILDS = 7
+# A night patches the published file in place of copying it whole (publish.py); rows it deletes leave space DuckDB
+# does not always give back, so once the file has grown to this many times its size when last copied whole, the
+# night copies it whole again.
+PUBLISH_REGROWTH = 1.5
 
 
 def work_db_path(warehouse: Path) -> Path:

@@ -37,8 +37,13 @@ CONTRACT_SCHEMAS = ("marts", "audit")
 CONTRACT_ORDER = ("dim_entity", "fct_credit_record", "public_disclosure", "dual_disclosure_compliance")
 #: Published tables written by Python rather than dbt (so not in the manifest).
 NON_DBT_TABLES = {
-    "audit.build_info": "每次发布一行：run_id、as_of、published_at（dagster_project/publish.py 写入） / "
-                        "One row per publish: run_id, as_of, published_at (written by dagster_project/publish.py)",
+    "audit.build_info": "每次发布一行：run_id、as_of、published_at、scrub_rules（证件号规则的摘要）、whole_copy_bytes（上次整体复制时的文件大小）"
+                        "（dagster_project/publish.py 写入） / One row per publish: run_id, as_of, published_at, "
+                        "scrub_rules (a digest of the ID-number rules the scrub applied), whole_copy_bytes (the "
+                        "file's size when last copied whole), written by dagster_project/publish.py",
+    "audit.publish_recheck": "已发布但须在某日重新检查的行：表名、行哈希、复查日期（某串数字的“出生日期”到来后才算身份证号码）；不含内容 / "
+                             "Published rows to scrub again on a date: table, row hash, the date a run of digits in "
+                             "the row becomes an ID number (its birth date comes); no content",
     "audit.gate_results": "本次构建各闸门（Great Expectations）检查结果（dagster_project/gates 写入） / "
                           "Results of this build's gates (Great Expectations), written by dagster_project/gates",
     # what was issued (report/issuance.py): copied from <warehouse>.issued/ by every publish

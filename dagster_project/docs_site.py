@@ -166,21 +166,10 @@ def _read_only_profiles(folder: Path) -> Path:
 
 def _published_as_of(warehouse: Path) -> str | None:
     """The as-of date of the published build (audit.build_info), so docs compile with the same var."""
-    import duckdb
+    from dagster_project.publish import read_build_info
 
-    if not warehouse.is_file():
-        return None
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error:
-        return None
-    try:
-        row = con.execute("select max(as_of) from audit.build_info").fetchall()
-        return row[0][0].isoformat() if row and row[0][0] else None
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
+    as_of = (read_build_info(warehouse) or {}).get("as_of")
+    return as_of.isoformat() if as_of else None
 
 
 def _dbt_error(output: str, work: Path) -> str:

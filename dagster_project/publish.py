@@ -144,10 +144,8 @@ def scrub_rules_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def reusable_base(warehouse: Path) -> int | None:
-    """Whether tonight's file may start from the published one: it is there and readable, was published under
-    tonight's scrub rules, not later than today (the scrub's verdicts only move forward with the date), and has
-    not grown past PUBLISH_REGROWTH times its size when last copied whole. Returns that size, or None."""
+def read_build_info(warehouse: Path) -> dict | None:
+    """The row of ``audit.build_info`` in a published file, by column name; None without a readable file or row."""
     import duckdb
 
     if not warehouse.is_file():
@@ -157,15 +155,22 @@ def reusable_base(warehouse: Path) -> int | None:
     except duckdb.Error:
         return None
     try:
-        info = con.execute("select scrub_rules, published_at, whole_copy_bytes from audit.build_info").fetchall()
-    except duckdb.Error:  # published before these were recorded
+        cursor = con.execute("select * from audit.build_info")
+        rows, names = cursor.fetchall(), [d[0] for d in cursor.description]
+    except duckdb.Error:
         return None
     finally:
         con.close()
-    if len(info) != 1:
-        return None
-    rules, published_at, whole_copy_bytes = info[0]
-    if rules != scrub_rules_digest() or published_at is None or published_at.date() > date.today():
+    return dict(zip(names, rows[0])) if len(rows) == 1 else None
+
+
+def reusable_base(warehouse: Path) -> int | None:
+    """Whether tonight's file may start from the published one: it is there and readable, was published under
+    tonight's scrub rules, not later than today (the scrub's verdicts only move forward with the date), and has
+    not grown past PUBLISH_REGROWTH times its size when last copied whole. Returns that size, or None."""
+    info = read_build_info(warehouse) or {}
+    published_at, whole_copy_bytes = info.get("published_at"), info.get("whole_copy_bytes")
+    if info.get("scrub_rules") != scrub_rules_digest() or published_at is None or published_at.date() > date.today():
         return None
     if not whole_copy_bytes or warehouse.stat().st_size > PUBLISH_REGROWTH * whole_copy_bytes:
         return None

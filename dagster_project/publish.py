@@ -54,7 +54,11 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
     patched: dict[str, tuple[int, int]] = {}
     whole_copy_bytes = reusable_base(warehouse)  # None: tonight copies every table whole
     if whole_copy_bytes is not None:
-        shutil.copyfile(warehouse, staging)  # a copy: readers and the history folder keep the base itself
+        try:  # a copy: readers and the history folder keep the base itself
+            shutil.copyfile(warehouse, staging)
+        except BaseException:  # a full disk, a kill: no half-written file stays behind
+            staging.unlink(missing_ok=True)
+            raise
     # write the new file; read the working database through a read-only attachment
     con = connect_duckdb(staging)
     try:

@@ -1,4 +1,4 @@
-"""Publish a gated build: copy the marts into a new DuckDB file, then swap it in by rename.
+"""Publish a gated build: write the marts into a new DuckDB file, then swap it in by rename.
 
 Analysts and the website read the published file, never the working database. os.replace() is atomic on
 POSIX, so a reader sees yesterday's file or tonight's, never half of one; a reader holding yesterday's
@@ -9,25 +9,27 @@ each table is patched to tonight's rows — the rows whose hash (over every colu
 as the working table keeps their bytes; the rest are deleted and inserted again, scrubbed. The scrub's verdict
 on a kept cell can change with the date alone (a run whose birth date is still to come is no ID number yet):
 audit.publish_recheck lists such rows with the date, and they are scrubbed again when it comes. A table whose
-columns changed, a base published under other scrub rules (the ID-number spelling, pii.py) or none at all:
-that table, or every table, is copied whole, as the first night does.
+columns changed, a base published under other scrub rules (the ID-number spelling, pii.py), one grown past
+PUBLISH_REGROWTH times its size when last copied whole, or none at all: that table, or every table, is copied
+whole, as the first night does.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
 import shutil
-import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-
 from dagster_project import pii
 from dagster_project.paths import SEEDS_DIR
-from dagster_project.settings import KEEP_BUILDS, PUBLISH_REGROWTH, connect_duckdb, history_dir, quote_identifier, work_db_path
+from dagster_project.settings import (
+    KEEP_BUILDS, PUBLISH_REGROWTH, connect_duckdb, history_dir, quote_identifier, work_db_path,
+)
 
 PUBLISHED_SCHEMAS = ("marts", "audit", "history")
 RECHECK_TABLE = "audit.publish_recheck"
@@ -110,7 +112,8 @@ def publish(warehouse: Path, *, run_id: str, as_of: date, keep: int = KEEP_BUILD
         con.execute(
             "create or replace table audit.build_info as select ? as run_id, cast(? as date) as as_of, "
             "cast(? as timestamp) as published_at, ? as scrub_rules, cast(? as bigint) as whole_copy_bytes",
-            [run_id, as_of.isoformat(), datetime.now().isoformat(timespec="seconds"), scrub_rules_digest(), whole_copy_bytes],
+            [run_id, as_of.isoformat(), datetime.now().isoformat(timespec="seconds"), scrub_rules_digest(),
+             whole_copy_bytes],
         )
         con.execute("detach work")
         con.execute("checkpoint")

@@ -39,7 +39,7 @@ def working_db(warehouse: Path, statements: str) -> None:
         con.close()
 
 
-FIRST_NIGHT = f"""
+FIRST_NIGHT = """
 create schema marts; create schema audit; create schema history;
 create table marts.fct_credit_record as
     select 'R' || i as record_id, 'public' as disclosure_status, date '2026-01-01' + cast(i as integer) as decision_date,
